@@ -1,0 +1,1 @@
+"""signalroom: a LiveKit voice sales agent and its conversation-analytics pipeline."""

@@ -1,0 +1,3 @@
+from signalroom.cli import main
+
+main()

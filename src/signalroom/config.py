@@ -1,0 +1,242 @@
+"""Configuration: ``HOME/signalroom.toml``, then ``SIGNALROOM_*`` environment variables.
+
+Every part runs embedded with no settings at all (SQLite outbox, spool queue, DuckDB
+warehouse, local knowledge base and booking store). One URL or key moves a part to its
+production service. Environment variables win over the file; nested keys use ``__``
+(``SIGNALROOM_SERVICE__CONCURRENCY=8``). Secrets are ``SecretStr`` so they never print.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+import tomlkit
+from pydantic import BaseModel, Field, SecretStr
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from signalroom.errors import ConfigError
+
+CONFIG_FILE = "signalroom.toml"
+DEFAULT_HOME = Path(".signalroom")
+
+
+class OutboxSettings(BaseModel):
+    """The agent-side durable spool (``HOME/outbox.sqlite``)."""
+
+    path: Path | None = None
+    #: SQLite ``synchronous``: FULL survives power loss; NORMAL (WAL) survives process kill.
+    synchronous: Literal["FULL", "NORMAL"] = "FULL"
+    batch_size: int = Field(default=100, ge=1, le=10_000)
+    max_attempts: int = Field(default=8, ge=1)
+    memory_buffer: int = Field(default=1_000, ge=1)
+    checkpoint_interval_s: float = Field(default=5.0, gt=0)
+    forward_interval_s: float = Field(default=1.0, gt=0)
+
+
+class AgentSettings(BaseModel):
+    """The LiveKit worker: models come from plugin names or LiveKit inference strings."""
+
+    name: str = "signalroom-sales"
+    consent_line: str = "This call may be recorded to help us follow up."
+    product_dir: Path | None = None
+    stt: str = "deepgram/nova-3"
+    llm: str = "openai/gpt-4.1-mini"
+    tts: str = "cartesia/sonic-2"
+    vad: str = "silero"
+    turn_detection: str = "multilingual"
+    hash_participant_identity: bool = True
+    #: Keep user and agent texts in the record (privacy policy may redact them later).
+    keep_transcript: bool = True
+    #: Seconds between in-progress checkpoints of a live call; unset uses the outbox's.
+    checkpoint_interval_s: float | None = Field(default=None, gt=0)
+    #: Most tool rounds the model may chain in one reply.
+    max_tool_steps: int = Field(default=3, ge=1, le=10)
+
+
+class SignalsSettings(BaseModel):
+    """Extra vocabulary files merged over the bundled ones (see docs/signals.md)."""
+
+    vocabulary_files: list[Path] = Field(default_factory=list)
+
+
+class KnowledgeSettings(BaseModel):
+    """Product knowledge: bundled docs, a folder of Markdown, or an HTTP search API."""
+
+    backend: Literal["local", "http"] = "local"
+    docs_dir: Path | None = None
+    url: str | None = None
+    token: SecretStr | None = None
+    timeout_s: float = Field(default=3.0, gt=0)
+    top_k: int = Field(default=3, ge=1)
+    #: HTTP backend: ``unleash-account`` header for impersonating API keys.
+    account: str | None = None
+    #: HTTP backend: sent as ``assistantId`` to scope the search.
+    assistant_id: str | None = None
+    #: HTTP backend: the labels callers may filter by (the local backend reads its own).
+    categories: list[str] = Field(default_factory=list)
+
+
+class BookingSettings(BaseModel):
+    """Meeting booking: a local SQLite store with .ics invites, or Cal.com."""
+
+    backend: Literal["local", "calcom"] = "local"
+    url: str = "https://api.cal.com"
+    api_key: SecretStr | None = None
+    event_type_id: int | None = None
+    #: Cal.com ``cal-api-version`` header for ``POST /v2/bookings``.
+    api_version: str = "2024-08-13"
+    default_timezone: str = "UTC"
+    meeting_minutes: int = Field(default=30, ge=5, le=480)
+    timeout_s: float = Field(default=5.0, gt=0)
+    #: Bookable hours on weekdays, in the caller's time zone: start >= open, start < close.
+    open_hour: int = Field(default=8, ge=0, le=23)
+    close_hour: int = Field(default=18, ge=1, le=24)
+    #: Local backend: who the .ics invite comes from, and an optional fixed meeting link.
+    organizer_name: str = "Quillflow Sales"
+    organizer_email: str = "sales@quillflow.example"
+    join_url: str | None = None
+
+
+class ServiceSettings(BaseModel):
+    concurrency: int = Field(default=4, ge=1)
+    batch_size: int = Field(default=64, ge=1)
+    max_attempts: int = Field(default=5, ge=1)
+    health_host: str = "127.0.0.1"
+    health_port: int | None = None
+
+
+class AnalyzerSettings(BaseModel):
+    """Lead-score weights and thresholds, and the price table for the cost analyzer."""
+
+    lead_score: dict[str, Any] = Field(default_factory=dict)
+    prices: dict[str, Any] = Field(default_factory=dict)
+    llm_summary: bool = False
+
+
+class DestinationSettings(BaseModel):
+    salesforce: dict[str, Any] | None = None
+    amplitude: dict[str, Any] | None = None
+    webhooks: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class PrivacySettings(BaseModel):
+    """Per-field policy: keep, redact or hash (keyed with ``hash_key``)."""
+
+    transcript: Literal["keep", "redact", "hash", "drop"] = "redact"
+    notes: Literal["keep", "redact", "hash"] = "redact"
+    tool_queries: Literal["keep", "redact", "hash"] = "redact"
+    booking_email: Literal["keep", "redact", "hash"] = "keep"
+    booking_name: Literal["keep", "redact", "hash"] = "keep"
+    participant_identity: Literal["keep", "redact", "hash"] = "hash"
+    hash_key: SecretStr | None = None
+    retention_days: int | None = None
+
+
+class DashboardSettings(BaseModel):
+    host: str = "127.0.0.1"
+    port: int = 8765
+    token: SecretStr | None = None
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="SIGNALROOM_",
+        env_nested_delimiter="__",
+        extra="forbid",
+    )
+
+    home: Path = DEFAULT_HOME
+    queue_url: str | None = None
+    warehouse_url: str | None = None
+
+    outbox: OutboxSettings = Field(default_factory=OutboxSettings)
+    agent: AgentSettings = Field(default_factory=AgentSettings)
+    signals: SignalsSettings = Field(default_factory=SignalsSettings)
+    knowledge: KnowledgeSettings = Field(default_factory=KnowledgeSettings)
+    booking: BookingSettings = Field(default_factory=BookingSettings)
+    service: ServiceSettings = Field(default_factory=ServiceSettings)
+    analyzers: AnalyzerSettings = Field(default_factory=AnalyzerSettings)
+    destinations: DestinationSettings = Field(default_factory=DestinationSettings)
+    privacy: PrivacySettings = Field(default_factory=PrivacySettings)
+    dashboard: DashboardSettings = Field(default_factory=DashboardSettings)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        home = Path(os.environ.get("SIGNALROOM_HOME", str(DEFAULT_HOME)))
+        toml_path = _CONFIG_PATH_OVERRIDE.get("path") or home / CONFIG_FILE
+        return (
+            init_settings,
+            env_settings,
+            TomlConfigSettingsSource(settings_cls, toml_file=toml_path),
+        )
+
+    # Derived locations of the embedded parts.
+    @property
+    def outbox_path(self) -> Path:
+        return self.outbox.path or self.home / "outbox.sqlite"
+
+    @property
+    def resolved_queue_url(self) -> str:
+        return self.queue_url or f"spool://{(self.home / 'spool').resolve()}"
+
+    @property
+    def resolved_warehouse_url(self) -> str:
+        return self.warehouse_url or f"duckdb://{(self.home / 'warehouse.duckdb').resolve()}"
+
+    @property
+    def log_dir(self) -> Path:
+        return self.home / "logs"
+
+
+_CONFIG_PATH_OVERRIDE: dict[str, Path] = {}
+
+
+def load_settings(home: Path | None = None, **overrides: Any) -> Settings:
+    """Settings for ``home`` (or ``$SIGNALROOM_HOME``, or ``./.signalroom``).
+
+    ``overrides`` are explicit command-line values; ``None`` values are ignored so an option
+    that was not given never hides the file or the environment.
+    """
+    home = home or Path(os.environ.get("SIGNALROOM_HOME", str(DEFAULT_HOME)))
+    _CONFIG_PATH_OVERRIDE["path"] = home / CONFIG_FILE
+    given = {k: v for k, v in overrides.items() if v is not None}
+    try:
+        return Settings(home=home, **given)
+    except ValueError as exc:
+        raise ConfigError(
+            f"configuration is invalid: {exc}".splitlines()[0] + " " + _first_error(exc),
+            hint=f"check {home / CONFIG_FILE} and SIGNALROOM_* variables",
+        ) from None
+    finally:
+        _CONFIG_PATH_OVERRIDE.clear()
+
+
+def _first_error(exc: ValueError) -> str:
+    lines = str(exc).splitlines()
+    return " ".join(line.strip() for line in lines[1:3])
+
+
+def save_settings(home: Path, values: dict[str, Any]) -> Path:
+    """Merge top-level ``values`` into ``HOME/signalroom.toml`` (tomlkit keeps comments)."""
+    home.mkdir(parents=True, exist_ok=True)
+    path = home / CONFIG_FILE
+    doc = tomlkit.parse(path.read_text()) if path.exists() else tomlkit.document()
+    for key, value in values.items():
+        if value is not None:
+            doc[key] = value
+    path.write_text(tomlkit.dumps(doc))
+    return path

@@ -1,0 +1,1 @@
+"""Where analyzed sessions go: the warehouse (DuckDB, PostgreSQL), CRMs, analytics, webhooks."""

@@ -1,0 +1,275 @@
+"""The versioned session record: what one call leaves behind.
+
+`SessionRecord` keeps every field of the original phase-1 record (``session_id``, times,
+``discovered_signals``, ``tool_calls``, ``metrics_summary``) and adds what the pipeline needs:
+``schema_version``, an idempotency key ``record_id``, a monotonic ``revision`` and ``complete``,
+plus richer, optional collection data. Additive changes keep the major version; a consumer
+dead-letters a major it does not know (see :func:`decode_record`).
+
+Unknown fields are refused (``extra="forbid"``) so that a typo or a producer newer than its
+consumer is caught with the field's name instead of being dropped silently: deploy the service
+before the agents when a minor version adds fields.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    NonNegativeFloat,
+    NonNegativeInt,
+    ValidationError,
+    model_validator,
+)
+
+from signalroom.errors import InvalidRecordError, UnknownSchemaVersionError
+
+SCHEMA_MAJOR = 1
+SCHEMA_MINOR = 0
+SCHEMA_VERSION = f"{SCHEMA_MAJOR}.{SCHEMA_MINOR}"
+RECORD_TYPE = "signalroom.session.v1"
+
+#: Namespace for deriving ``record_id`` from ``session_id`` and ``start_time``.
+RECORD_NAMESPACE = uuid.UUID("6f1c2a4e-8b0d-5e27-9c3a-51a7d4e0b9f2")
+
+# Bounds that keep one record from growing without limit; the recorder clips text to these
+# before building a record, so a record that exceeds them came from somewhere else and is refused.
+ShortText = Annotated[str, Field(max_length=512)]
+LongText = Annotated[str, Field(max_length=20_000)]
+
+Urgency = Literal["high", "medium", "low"]
+Industry = Literal[
+    "legal",
+    "healthcare",
+    "finance",
+    "insurance",
+    "real_estate",
+    "education",
+    "government",
+    "manufacturing",
+    "retail",
+    "technology",
+    "construction",
+    "logistics",
+    "hospitality",
+    "nonprofit",
+    "media",
+    "energy",
+]
+ConversationStage = Literal[
+    "greeting", "discovery", "qualification", "solution", "booking", "wrap_up"
+]
+SignalSource = Literal["pattern", "tool"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=False)
+
+
+class DiscoveredSignals(_Model):
+    """The session's merged view of the five qualification signals (see docs/signals.md)."""
+
+    team_size: NonNegativeInt | None = None
+    monthly_volume: NonNegativeFloat | None = None
+    integration_needs: list[ShortText] = Field(default_factory=list, max_length=100)
+    urgency: Urgency | None = None
+    industry: Industry | None = None
+
+
+class SignalEvidence(_Model):
+    """Why a signal has its value: which turn said it, when, and the words that matched."""
+
+    field: Literal["team_size", "monthly_volume", "integration_needs", "urgency", "industry"]
+    value: int | float | str
+    source: SignalSource = "pattern"
+    turn_index: NonNegativeInt | None = None
+    at: datetime | None = None
+    span: ShortText | None = None
+
+
+class ToolCall(_Model):
+    """One function-tool call. Knowledge searches fill the query fields, bookings the customer ones.
+
+    ``tool`` is the function's own name, so records of older deployments (for example
+    ``unleash_search_knowledge``) validate and are analyzed alike.
+    """
+
+    tool: ShortText
+    timestamp: datetime
+    query: LongText | None = None
+    category: ShortText | None = None
+    results_found: bool | None = None
+    total_results: NonNegativeInt | None = None
+    customer_name: ShortText | None = None
+    customer_email: ShortText | None = None
+    success: bool | None = None
+    duration_ms: NonNegativeFloat | None = None
+    error: LongText | None = None
+    arguments: dict[str, Any] | None = None
+
+
+class MetricsSummary(_Model):
+    """Session totals. ``None`` means the mode could not measure it, never zero by default."""
+
+    llm_tokens: NonNegativeInt | None = None
+    stt_audio_seconds: NonNegativeFloat | None = None
+    tts_characters: NonNegativeInt | None = None
+    llm_prompt_tokens: NonNegativeInt | None = None
+    llm_completion_tokens: NonNegativeInt | None = None
+    llm_cached_tokens: NonNegativeInt | None = None
+    tts_audio_seconds: NonNegativeFloat | None = None
+
+
+class ModelUsage(_Model):
+    """Usage of one model of one provider, summed over the session."""
+
+    kind: Literal["llm", "stt", "tts", "realtime", "other"]
+    provider: ShortText
+    model: ShortText
+    prompt_tokens: NonNegativeInt | None = None
+    completion_tokens: NonNegativeInt | None = None
+    cached_tokens: NonNegativeInt | None = None
+    audio_seconds: NonNegativeFloat | None = None
+    characters: NonNegativeInt | None = None
+    requests: NonNegativeInt | None = None
+
+
+class TurnMetrics(_Model):
+    """Latency of one agent reply, joined to the user turn that caused it by ``turn_id``."""
+
+    turn_id: ShortText
+    index: NonNegativeInt
+    e2e_latency_ms: NonNegativeFloat | None = None
+    llm_ttft_ms: NonNegativeFloat | None = None
+    tts_ttfb_ms: NonNegativeFloat | None = None
+    end_of_turn_delay_ms: NonNegativeFloat | None = None
+    transcription_delay_ms: NonNegativeFloat | None = None
+
+
+class TranscriptItem(_Model):
+    role: Literal["user", "assistant", "system"]
+    text: LongText
+    at: datetime | None = None
+    turn_index: NonNegativeInt | None = None
+
+
+class StageChange(_Model):
+    stage: ConversationStage
+    at: datetime
+
+
+class ConversationNote(_Model):
+    text: LongText
+    at: datetime | None = None
+
+
+class SessionRecord(_Model):
+    """One call, as the agent hands it to the pipeline. See docs/record-schema.md."""
+
+    schema_version: ShortText = SCHEMA_VERSION
+    record_id: ShortText = ""
+    revision: NonNegativeInt = 0
+    complete: bool = True
+
+    session_id: ShortText
+    start_time: datetime
+    end_time: datetime | None = None
+    duration_seconds: NonNegativeFloat | None = None
+    discovered_signals: DiscoveredSignals = Field(default_factory=DiscoveredSignals)
+    tool_calls: list[ToolCall] = Field(default_factory=list, max_length=1_000)
+    metrics_summary: MetricsSummary = Field(default_factory=MetricsSummary)
+
+    agent_name: ShortText | None = None
+    room: ShortText | None = None
+    participant_identity: ShortText | None = None
+    close_reason: ShortText | None = None
+    errors: list[LongText] = Field(default_factory=list, max_length=200)
+    collection_errors: NonNegativeInt = 0
+    user_turns: NonNegativeInt | None = None
+    agent_turns: NonNegativeInt | None = None
+    conversation_state: ConversationStage | None = None
+    stage_history: list[StageChange] = Field(default_factory=list, max_length=200)
+    conversation_notes: list[ConversationNote] = Field(default_factory=list, max_length=200)
+    signal_evidence: list[SignalEvidence] = Field(default_factory=list, max_length=2_000)
+    usage: list[ModelUsage] = Field(default_factory=list, max_length=100)
+    turns: list[TurnMetrics] = Field(default_factory=list, max_length=2_000)
+    transcript: list[TranscriptItem] | None = Field(default=None, max_length=2_000)
+    redaction: dict[str, str] | None = None
+    metadata: dict[str, str | int | float | bool | None] = Field(
+        default_factory=dict, max_length=100
+    )
+
+    @model_validator(mode="after")
+    def _derive_record_id(self) -> SessionRecord:
+        if not self.record_id:
+            self.record_id = derive_record_id(self.session_id, self.start_time)
+        return self
+
+    def to_json(self) -> str:
+        return self.model_dump_json(exclude_none=False)
+
+
+def derive_record_id(session_id: str, start_time: datetime) -> str:
+    """uuid5 of ``session_id`` and ``start_time``: the same call always gets the same key."""
+    return str(uuid.uuid5(RECORD_NAMESPACE, f"{session_id}|{start_time.isoformat()}"))
+
+
+def schema_major(version: str) -> int:
+    head = version.split(".", 1)[0]
+    if not head.isdigit():
+        raise UnknownSchemaVersionError(f"schema_version {version!r} is not MAJOR.MINOR")
+    return int(head)
+
+
+def decode_record(payload: bytes | str | dict[str, Any]) -> SessionRecord:
+    """Parse and validate a record from JSON bytes, text or a dict.
+
+    Raises :class:`InvalidRecordError` (not retryable) naming what was wrong, or
+    :class:`UnknownSchemaVersionError` for a major version this build does not know.
+    """
+    if isinstance(payload, dict):
+        data: Any = payload
+    else:
+        try:
+            data = json.loads(payload)
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+            raise InvalidRecordError(f"payload is not JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise InvalidRecordError(f"record must be a JSON object, got {type(data).__name__}")
+    version = data.get("schema_version", SCHEMA_VERSION)
+    if not isinstance(version, str):
+        raise InvalidRecordError("schema_version must be a string like '1.0'")
+    if schema_major(version) != SCHEMA_MAJOR:
+        raise UnknownSchemaVersionError(
+            f"schema_version {version!r} has a major this build does not know "
+            f"(it reads {SCHEMA_MAJOR}.x)"
+        )
+    try:
+        return SessionRecord.model_validate(data)
+    except ValidationError as exc:
+        raise InvalidRecordError(_describe(exc)) from None
+    except RecursionError:
+        raise InvalidRecordError("record is nested too deeply") from None
+
+
+def _describe(exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors()[:5]:
+        loc = ".".join(str(p) for p in err["loc"]) or "record"
+        parts.append(f"{loc}: {err['msg']}")
+    more = exc.error_count() - len(parts)
+    tail = f" (+{more} more)" if more > 0 else ""
+    return "invalid record: " + "; ".join(parts) + tail
+
+
+def json_schema() -> dict[str, Any]:
+    schema = SessionRecord.model_json_schema()
+    schema["$id"] = "https://signalroom.dev/schemas/session-record.v1.json"
+    schema["title"] = "SessionRecord"
+    return schema

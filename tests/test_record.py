@@ -1,0 +1,109 @@
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from signalroom.errors import InvalidRecordError, UnknownSchemaVersionError
+from signalroom.record import (
+    SCHEMA_VERSION,
+    SessionRecord,
+    decode_record,
+    derive_record_id,
+    json_schema,
+)
+
+ROOT = Path(__file__).parent.parent
+
+
+def test_seed_example_validates_as_v1(seed_record_dict: dict[str, Any]) -> None:
+    record = decode_record(json.dumps(seed_record_dict))
+    assert record.schema_version == SCHEMA_VERSION
+    assert record.session_id == "room_abc123"
+    assert record.discovered_signals.integration_needs == ["salesforce", "api"]
+    assert record.tool_calls[0].tool == "unleash_search_knowledge"
+    assert record.tool_calls[0].total_results == 5
+    assert record.tool_calls[1].customer_email == "john@acme.com"
+    assert record.metrics_summary.llm_tokens == 2500
+    assert record.complete is True
+
+
+def test_record_id_is_derived_deterministically(seed_record_dict: dict[str, Any]) -> None:
+    first = decode_record(seed_record_dict)
+    second = decode_record(dict(seed_record_dict))
+    assert first.record_id == second.record_id
+    assert first.record_id == derive_record_id("room_abc123", datetime(2025, 1, 28, 10, 30))
+    other = decode_record({**seed_record_dict, "start_time": "2025-01-28T10:30:01"})
+    assert other.record_id != first.record_id
+
+
+def test_explicit_record_id_is_kept(seed_record_dict: dict[str, Any]) -> None:
+    record = decode_record({**seed_record_dict, "record_id": "abc", "revision": 3})
+    assert (record.record_id, record.revision) == ("abc", 3)
+
+
+def test_unknown_field_is_refused_by_name(seed_record_dict: dict[str, Any]) -> None:
+    with pytest.raises(InvalidRecordError, match="surprise"):
+        decode_record({**seed_record_dict, "surprise": 1})
+
+
+def test_unknown_major_version_is_refused(seed_record_dict: dict[str, Any]) -> None:
+    with pytest.raises(UnknownSchemaVersionError, match=r"2\.0"):
+        decode_record({**seed_record_dict, "schema_version": "2.0"})
+
+
+def test_newer_minor_of_same_major_is_read(seed_record_dict: dict[str, Any]) -> None:
+    assert decode_record({**seed_record_dict, "schema_version": "1.7"}).schema_version == "1.7"
+
+
+@pytest.mark.parametrize(
+    ("payload", "message"),
+    [
+        (b"not json", "not JSON"),
+        (b"[1, 2]", "JSON object"),
+        (b'{"session_id": 5, "start_time": "x"}', "session_id"),
+        (b"\xff\xfe", "not JSON"),
+    ],
+)
+def test_malformed_payloads_name_the_problem(payload: bytes, message: str) -> None:
+    with pytest.raises(InvalidRecordError, match=message):
+        decode_record(payload)
+
+
+def test_huge_strings_are_refused(seed_record_dict: dict[str, Any]) -> None:
+    with pytest.raises(InvalidRecordError, match="session_id"):
+        decode_record({**seed_record_dict, "session_id": "x" * 10_000})
+
+
+def test_deeply_nested_json_is_refused() -> None:
+    deep = b"[" * 100_000 + b"]" * 100_000
+    with pytest.raises(InvalidRecordError):
+        decode_record(deep)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=2_000))
+def test_random_bytes_never_crash_the_decoder(payload: bytes) -> None:
+    try:
+        decode_record(payload)
+    except (InvalidRecordError, UnknownSchemaVersionError):
+        pass
+
+
+def test_round_trip_preserves_record(seed_record_dict: dict[str, Any]) -> None:
+    record = decode_record(seed_record_dict)
+    again = SessionRecord.model_validate_json(record.to_json())
+    assert again == record
+
+
+def test_checked_in_schema_is_current() -> None:
+    checked_in = json.loads((ROOT / "schemas" / "session-record.v1.json").read_text())
+    assert checked_in == json_schema(), (
+        "schemas/session-record.v1.json is stale: run `signalroom schema > "
+        "schemas/session-record.v1.json`"
+    )
