@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import tomlkit
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -38,6 +38,10 @@ class OutboxSettings(BaseModel):
     memory_buffer: int = Field(default=1_000, ge=1)
     checkpoint_interval_s: float = Field(default=5.0, gt=0)
     forward_interval_s: float = Field(default=1.0, gt=0)
+    #: The forwarder's backoff after failed passes grows to this (exponential with jitter).
+    max_backoff_s: float = Field(default=60.0, gt=0)
+    #: How long an append waits for another process's write lock before buffering in memory.
+    busy_timeout_ms: int = Field(default=1_000, ge=0)
 
 
 class AgentSettings(BaseModel):
@@ -105,11 +109,25 @@ class BookingSettings(BaseModel):
 
 
 class ServiceSettings(BaseModel):
+    #: Batches in flight at once (analysis of one overlaps the warehouse write of another).
     concurrency: int = Field(default=4, ge=1)
-    batch_size: int = Field(default=64, ge=1)
+    #: Messages per batch, and so per warehouse transaction: large batches amortize the commit.
+    batch_size: int = Field(default=500, ge=1)
     max_attempts: int = Field(default=5, ge=1)
+    #: Warehouse writes tried in place (short backoff) before a batch goes back to the queue.
+    warehouse_attempts: int = Field(default=3, ge=1)
     health_host: str = "127.0.0.1"
     health_port: int | None = None
+    #: How long an empty queue ends ``--until-idle``.
+    idle_s: float = Field(default=1.0, gt=0)
+    #: How long one consume call waits for messages.
+    poll_s: float = Field(default=0.5, gt=0)
+    #: Redelivery delay after a retryable failure: base * 2**(attempt-1), capped.
+    retry_base_s: float = Field(default=1.0, ge=0)
+    retry_max_s: float = Field(default=60.0, ge=0)
+    #: How often failed deliveries to optional destinations are retried.
+    delivery_retry_interval_s: float = Field(default=30.0, gt=0)
+    log_file: bool = True
 
 
 class AnalyzerSettings(BaseModel):
@@ -117,13 +135,125 @@ class AnalyzerSettings(BaseModel):
 
     lead_score: dict[str, Any] = Field(default_factory=dict)
     prices: dict[str, Any] = Field(default_factory=dict)
+    #: Outcome rules (min_seconds, min_user_turns, max_questions) merged over the defaults.
+    outcome: dict[str, Any] = Field(default_factory=dict)
+    #: Opt-in LLM summary through an OpenAI-compatible ``/chat/completions`` endpoint.
     llm_summary: bool = False
+    llm_summary_url: str = "https://api.openai.com/v1"
+    llm_summary_model: str = "gpt-4.1-mini"
+    llm_summary_api_key: SecretStr | None = None
+    llm_summary_timeout_s: float = Field(default=20.0, gt=0)
+
+
+#: What signalroom can write to a Lead: record signals and analyzer results (docs/destinations.md).
+SALESFORCE_SOURCES = (
+    "team_size",
+    "industry",
+    "monthly_volume",
+    "urgency",
+    "integration_needs",
+    "grade",
+    "score",
+    "qualified",
+    "outcome",
+)
+_SF_NAME = r"^[A-Za-z][A-Za-z0-9_]*$"
+
+
+def _default_salesforce_map() -> dict[str, str]:
+    return {
+        "team_size": "NumberOfEmployees",
+        "industry": "Industry",
+        "monthly_volume": "Signalroom_Volume__c",
+        "urgency": "Signalroom_Urgency__c",
+        "integration_needs": "Signalroom_Integrations__c",
+        "grade": "Signalroom_Grade__c",
+        "score": "Signalroom_Score__c",
+        "outcome": "Signalroom_Outcome__c",
+    }
+
+
+class SalesforceSettings(BaseModel):
+    """A Lead per booking email and a Task per call (docs/destinations.md#salesforce).
+
+    Auth: ``instance_url`` + ``session_id`` (an OAuth access token), or ``username`` +
+    ``password`` + ``security_token`` (SOAP login against ``domain``: login or test).
+    """
+
+    instance_url: str | None = None
+    session_id: SecretStr | None = None
+    username: str | None = None
+    password: SecretStr | None = None
+    security_token: SecretStr | None = None
+    domain: str = "login"
+    api_version: str = "59.0"
+    timeout_s: float = Field(default=10.0, gt=0)
+    #: CA bundle for TLS verification (a corporate proxy, or a local stand-in in tests).
+    ca_bundle: Path | None = None
+    #: Signal or result name → Lead field API name. Keys left out are not synced.
+    field_map: dict[str, Annotated[str, Field(pattern=_SF_NAME)]] = Field(
+        default_factory=_default_salesforce_map
+    )
+    #: Long text field on Lead holding what signalroom last wrote (the overwrite rule).
+    sync_field: str = Field(default="Signalroom_Last_Sync__c", pattern=_SF_NAME)
+    #: External ID (unique) text field on Task holding the record_id: makes the Task idempotent.
+    task_record_id_field: str = Field(default="Signalroom_Record_Id__c", pattern=_SF_NAME)
+    lead_source: str = "Signalroom voice agent"
+    #: Company is required on a new Lead; the call rarely says it.
+    company_placeholder: str = "[not provided]"
+
+    @field_validator("field_map")
+    @classmethod
+    def _known_sources(cls, value: dict[str, str]) -> dict[str, str]:
+        unknown = sorted(set(value) - set(SALESFORCE_SOURCES))
+        if unknown:
+            raise ValueError(
+                f"unknown field_map keys {unknown}; known: {', '.join(SALESFORCE_SOURCES)}"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _has_auth(self) -> SalesforceSettings:
+        direct = self.instance_url is not None and self.session_id is not None
+        password = None not in (self.username, self.password, self.security_token)
+        if not (direct or password):
+            raise ValueError(
+                "salesforce needs instance_url + session_id, "
+                "or username + password + security_token"
+            )
+        return self
+
+
+class AmplitudeSettings(BaseModel):
+    """One "Sales Call Completed" event per record (docs/destinations.md#amplitude)."""
+
+    api_key: SecretStr
+    #: HTTP V2 endpoint; the EU data center is https://api.eu.amplitude.com/2/httpapi.
+    server_url: str = "https://api2.amplitude.com/2/httpapi"
+    event_type: str = "Sales Call Completed"
+    #: How long a batch may take to be confirmed before it counts as failed (retryable).
+    timeout_s: float = Field(default=30.0, gt=0)
+    max_retries: int = Field(default=3, ge=1, le=12)
+
+
+class WebhookSettings(BaseModel):
+    """A signed POST per analyzed session (Standard Webhooks; docs/webhook-receiver.md)."""
+
+    url: str = Field(pattern=r"^https?://")
+    #: ``whsec_`` + base64 secret shared with the receiver.
+    secret: SecretStr
+    #: Short name for delivery rows and logs; defaults to the URL's host.
+    name: str | None = None
+    #: Send the full record (may hold personal data) instead of a summary without identity.
+    include_record: bool = False
+    timeout_s: float = Field(default=10.0, gt=0)
+    max_attempts: int = Field(default=3, ge=1, le=10)
 
 
 class DestinationSettings(BaseModel):
-    salesforce: dict[str, Any] | None = None
-    amplitude: dict[str, Any] | None = None
-    webhooks: list[dict[str, Any]] = Field(default_factory=list)
+    salesforce: SalesforceSettings | None = None
+    amplitude: AmplitudeSettings | None = None
+    webhooks: list[WebhookSettings] = Field(default_factory=list)
 
 
 class PrivacySettings(BaseModel):

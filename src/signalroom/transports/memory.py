@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from signalroom.errors import PayloadTooLargeError
 from signalroom.transports.base import Message, OutgoingMessage
 
 
@@ -39,6 +40,11 @@ class MemoryTransport:
         self._q = queue_state(name)
 
     async def publish(self, batch: Sequence[OutgoingMessage]) -> None:
+        for out in batch:
+            if len(out.body) > self.max_message_bytes:
+                raise PayloadTooLargeError(
+                    f"message {out.id} is {len(out.body)} bytes, over {self.max_message_bytes}"
+                )
         for out in batch:
             self._q.ready.append((0.0, Message(id=out.id, body=out.body, delivery_count=0)))
 

@@ -11,6 +11,12 @@ from signalroom.transports.base import Transport
 #: scheme → "module:factory"; the factory takes the URL and returns a Transport.
 _BACKENDS: dict[str, str] = {
     "memory": "signalroom.transports.memory:from_url",
+    "spool": "signalroom.transports.spool:from_url",
+    "redis": "signalroom.transports.redis_streams:from_url",
+    "rediss": "signalroom.transports.redis_streams:from_url",
+    "nats": "signalroom.transports.nats_js:from_url",
+    "sqs": "signalroom.transports.sqs:from_url",
+    "pubsub": "signalroom.transports.pubsub:from_url",
 }
 
 

@@ -1,0 +1,150 @@
+"""``signalroom demo``: simulated calls through every stage, on embedded defaults.
+
+The calls run through the real LiveKit ``AgentSession`` (text mode by default), the recorder
+hands each record to the durable outbox, the outbox forwards to the queue, and, unless
+``--no-service``, an in-process ``signalroom service`` drains the queue into the warehouse.
+Then the static report is written next to the warehouse.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from signalroom.cli_common import JsonFlag, QueueOption, WarehouseOption
+from signalroom.console import err_console, fail, print_json
+
+DEFAULT_DEMO_HOME = Path("signalroom-demo")
+
+
+def register(app: typer.Typer) -> None:
+    app.command(
+        "demo",
+        help="Run N simulated sales calls end to end: agent session → outbox → queue → "
+        "service → warehouse, then write report.html.\n\n"
+        "Example: signalroom demo --sessions 5 --home ./signalroom-demo",
+    )(demo)
+
+
+def demo(
+    sessions: Annotated[int, typer.Option("--sessions", min=1, max=100_000)] = 20,
+    home: Annotated[
+        Path,
+        typer.Option("--home", envvar="SIGNALROOM_HOME", help="Deployment folder of the demo."),
+    ] = DEFAULT_DEMO_HOME,
+    queue: QueueOption = None,
+    warehouse: WarehouseOption = None,
+    no_service: Annotated[
+        bool, typer.Option("--no-service", help="Stop after delivery to the queue.")
+    ] = False,
+    audio: Annotated[
+        bool, typer.Option("--audio", help="Run the audio pipeline with scripted STT and TTS.")
+    ] = False,
+    pace: Annotated[
+        float, typer.Option("--pace", min=0.0, help="Seconds to wait before each caller turn.")
+    ] = 0.0,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the simulated callers.")] = 7,
+    json_out: JsonFlag = False,
+) -> None:
+    import asyncio
+
+    from signalroom.config import load_settings, save_settings
+
+    home.mkdir(parents=True, exist_ok=True)
+    if queue or warehouse:  # the contract: a URL given to demo sticks to its home
+        save_settings(home, {"queue_url": queue, "warehouse_url": warehouse})
+    settings = load_settings(home, queue_url=queue, warehouse_url=warehouse)
+    summary = asyncio.run(_run(settings, sessions, seed, audio, pace, no_service))
+    if json_out:
+        print_json(summary)
+    else:
+        _print_summary(summary, home)
+    if summary["delivered_to_queue"] < summary["sessions"]:
+        fail(
+            f"{summary['sessions'] - summary['delivered_to_queue']} records are still in the "
+            "outbox",
+            hint=f"signalroom outbox status --home {home}",
+        )
+
+
+async def _run(
+    settings: Any, sessions: int, seed: int, audio: bool, pace: float, no_service: bool
+) -> dict[str, Any]:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from signalroom.outbox import Outbox
+    from signalroom.simulate.runner import run_calls
+    from signalroom.simulate.scenarios import generate_scenarios
+    from signalroom.transports import open_transport
+
+    outbox = Outbox(settings.outbox_path, settings.outbox)
+    scenarios = generate_scenarios(sessions, seed)
+    records = []
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    with Progress(*columns, console=err_console, transient=True) as progress:
+        task = progress.add_task("simulated calls", total=sessions)
+        records = await run_calls(
+            scenarios,
+            settings=settings,
+            sink=outbox.append,
+            audio=audio,
+            pace_s=pace,
+            on_done=lambda _r: progress.advance(task),
+        )
+        progress.update(task, description="delivering to the queue")
+        transport = open_transport(settings.resolved_queue_url)
+        try:
+            await outbox.forward(transport)
+        finally:
+            await transport.close()
+    status = outbox.status().as_dict()
+    summary: dict[str, Any] = {
+        "sessions": len(records),
+        "signals_found": sum(len(r.signal_evidence) for r in records),
+        "signal_sources": sorted({e.source for r in records for e in r.signal_evidence}),
+        "tools_called": sum(len(r.tool_calls) for r in records),
+        "tools": sorted({c.tool for r in records for c in r.tool_calls}),
+        "llm_tokens": sum(r.metrics_summary.llm_tokens or 0 for r in records),
+        "delivered_to_queue": len(records) - status["pending"] - status["parked"],
+        "outbox": status,
+        "queue": settings.resolved_queue_url,
+        "warehouse": None,
+        "report": None,
+    }
+    if no_service:
+        return summary
+    from signalroom.dashboard.report import render_report
+    from signalroom.service.runner import run_service
+
+    with err_console.status("analyzing in the service...", spinner="dots"):
+        stats = await run_service(settings, until_idle=True)
+    summary["service"] = stats.as_dict()
+    summary["warehouse"] = settings.resolved_warehouse_url
+    summary["report"] = str(render_report(summary["warehouse"], settings.home / "report.html"))
+    return summary
+
+
+def _print_summary(summary: dict[str, Any], home: Path) -> None:
+    from rich.table import Table
+
+    table = Table(title="signalroom demo", show_header=False, title_justify="left")
+    table.add_row("sessions", str(summary["sessions"]))
+    table.add_row(
+        "signals found", f"{summary['signals_found']} ({', '.join(summary['signal_sources'])})"
+    )
+    table.add_row("tools called", f"{summary['tools_called']} ({', '.join(summary['tools'])})")
+    table.add_row("llm tokens", str(summary["llm_tokens"]))
+    table.add_row("records delivered", f"{summary['delivered_to_queue']} → {summary['queue']}")
+    if "service" in summary:
+        table.add_row("service", ", ".join(f"{k} {v}" for k, v in summary["service"].items()))
+        table.add_row("warehouse", str(summary["warehouse"]))
+        table.add_row("report", str(summary["report"]))
+    err_console.print(table)
+    if summary.get("warehouse"):
+        err_console.print(f"open the live dashboard: [bold]signalroom dashboard --home {home}[/]")
+    else:
+        err_console.print(
+            f"records wait in the queue: [bold]signalroom service --until-idle --home {home}[/]"
+        )

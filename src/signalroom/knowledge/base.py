@@ -1,0 +1,71 @@
+"""What every knowledge backend returns, and the errors it raises.
+
+Errors, drawn like ``signalroom.errors``::
+
+    SignalroomError
+    └── KnowledgeError               not retryable: bad query, unknown category, bad answer
+        ├── KnowledgeAuthError       not retryable: the search API refused the credentials
+        └── KnowledgeUnavailable     retryable: the search API is down, slow or rate-limiting
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+from signalroom.errors import SignalroomError
+
+
+class KnowledgeError(SignalroomError):
+    """A search failed; the message says why in words the agent can log."""
+
+    retryable = False
+
+
+class KnowledgeAuthError(KnowledgeError):
+    retryable = False
+
+
+class KnowledgeUnavailable(KnowledgeError):
+    retryable = True
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One passage: a section of a document, focused enough to read aloud."""
+
+    title: str
+    text: str
+    category: str
+    score: float
+    source: str
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """The best ``hits`` for ``query``; ``total`` counts every match before the top-k cut."""
+
+    query: str
+    category: str | None
+    hits: list[Hit]
+    total: int
+
+
+@runtime_checkable
+class KnowledgeBase(Protocol):
+    async def search(
+        self, query: str, category: str | None = None, top_k: int = 3
+    ) -> SearchResult: ...
+
+    @property
+    def categories(self) -> list[str]: ...
+
+
+def check_query(query: str, top_k: int) -> str:
+    """The stripped query, or a clear error for input no backend can answer."""
+    text = query.strip()
+    if not text:
+        raise KnowledgeError("the search query is empty; ask about a product topic")
+    if top_k < 1:
+        raise KnowledgeError(f"top_k must be at least 1, got {top_k}")
+    return text

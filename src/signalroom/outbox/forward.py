@@ -1,0 +1,213 @@
+"""Forwarding: pending newest versions → transport, marked sent only after the broker confirmed.
+
+Each batch is published with retries: ``tenacity`` supplies the exponential backoff with
+jitter between tries. Every failed try counts one attempt against each record of the batch;
+a record reaching ``OutboxSettings.max_attempts`` is parked with the last error. Records that
+can never be sent are parked at once, with the reason, before any publish:
+
+* larger than ``transport.max_message_bytes`` ("too large for redis: 300 KB > 256 KB");
+* an envelope that does not decode (corrupted row);
+* a record whose schema major this build does not know.
+
+A forward stops at the first batch that still fails after its retries: the broker is
+likely down, and the remaining records keep their attempts for the next pass.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from tenacity import (
+    AsyncRetrying,
+    RetryError,
+    retry_if_exception,
+    stop_after_attempt,
+    wait_exponential_jitter,
+)
+
+from signalroom.errors import RecordError, SignalroomError
+from signalroom.record import SCHEMA_MAJOR, SCHEMA_VERSION, schema_major
+from signalroom.transports.base import OutgoingMessage
+from signalroom.transports.envelope import decode_envelope
+
+if TYPE_CHECKING:
+    import sqlite3
+
+    from signalroom.outbox.store import Outbox
+    from signalroom.transports.base import Transport
+
+log = logging.getLogger("signalroom.outbox")
+
+_PENDING = """
+SELECT seq, record_id, revision, payload, attempts FROM versions
+WHERE state = 'pending' AND seq > ? ORDER BY seq LIMIT ?
+"""
+
+
+@dataclass(slots=True)
+class ForwardResult:
+    sent: int = 0
+    parked: int = 0
+    #: Records of a batch that failed this pass and stay pending (attempts counted).
+    failed: int = 0
+    last_error: str | None = None
+
+    def add(self, other: ForwardResult) -> None:
+        self.sent += other.sent
+        self.parked += other.parked
+        self.failed += other.failed
+        self.last_error = other.last_error or self.last_error
+
+
+async def forward(
+    outbox: Outbox,
+    transport: Transport,
+    *,
+    batch_size: int | None = None,
+    max_batches: int | None = None,
+    retries: int = 3,
+) -> ForwardResult:
+    """Send pending records in batches until none is left, ``max_batches`` or a failure."""
+    size = batch_size or outbox.settings.batch_size
+    result = ForwardResult()
+    outbox.flush_buffer()
+    after = 0
+    batches = 0
+    while max_batches is None or batches < max_batches:
+        rows = outbox.execute(_PENDING, (after, size))
+        if not rows:
+            break
+        after = rows[-1]["seq"]
+        batches += 1
+        sendable = _park_unsendable(outbox, transport, rows, result)
+        if not sendable:
+            continue
+        error = await _publish_with_retries(outbox, transport, sendable, retries)
+        if error is None:
+            now = time.time()
+            outbox.executemany(
+                "UPDATE versions SET state = 'sent', sent_at = ?, last_error = NULL "
+                "WHERE seq = ? AND state = 'pending'",
+                [(now, row["seq"]) for row in sendable],
+            )
+            result.sent += len(sendable)
+            continue
+        result.last_error = error
+        parked = _park_exhausted(outbox, sendable, error)
+        result.parked += parked
+        result.failed += len(sendable) - parked
+        break
+    return result
+
+
+def _park_unsendable(
+    outbox: Outbox, transport: Transport, rows: list[sqlite3.Row], result: ForwardResult
+) -> list[sqlite3.Row]:
+    sendable = []
+    for row in rows:
+        reason = unsendable_reason(row["payload"], transport)
+        if reason is None:
+            sendable.append(row)
+            continue
+        park(outbox, row["seq"], reason)
+        result.parked += 1
+    return sendable
+
+
+def unsendable_reason(payload: bytes, transport: Transport) -> str | None:
+    limit = transport.max_message_bytes
+    if len(payload) > limit:
+        scheme = urlsplit(transport.url).scheme or "the queue"
+        return f"too large for {scheme}: {_kb(len(payload))} > {_kb(limit)}"
+    try:
+        _, data = decode_envelope(payload)
+        version = data.get("schema_version", SCHEMA_VERSION)
+        if not isinstance(version, str):
+            return "schema_version is not a string"
+        if schema_major(version) != SCHEMA_MAJOR:
+            return f"schema_version {version!r} has a major this build does not know"
+    except RecordError as exc:
+        return str(exc)
+    return None
+
+
+def park(outbox: Outbox, seq: int, reason: str) -> None:
+    log.warning("outbox: parked version seq=%d: %s", seq, reason)
+    outbox.execute(
+        "UPDATE versions SET state = 'parked', last_error = ? WHERE seq = ? AND state = 'pending'",
+        (reason, seq),
+    )
+
+
+async def _publish_with_retries(
+    outbox: Outbox, transport: Transport, rows: list[sqlite3.Row], retries: int
+) -> str | None:
+    """Publish one batch; return None when confirmed, else the last error."""
+    batch = [OutgoingMessage(id=row["record_id"], body=row["payload"]) for row in rows]
+    seqs = [(row["seq"],) for row in rows]
+    # Retry in this call only while no record of the batch has used up its attempts.
+    attempts = max(row["attempts"] for row in rows)
+
+    def count_attempt(exc: BaseException) -> bool:
+        nonlocal attempts
+        outbox.executemany(
+            "UPDATE versions SET attempts = attempts + 1, last_error = ? WHERE seq = ?",
+            [(_describe(exc), seq) for (seq,) in seqs],
+        )
+        attempts += 1
+        retryable = getattr(exc, "retryable", True) is not False
+        return retryable and attempts < outbox.settings.max_attempts
+
+    retrying = AsyncRetrying(
+        stop=stop_after_attempt(max(1, retries)),
+        wait=wait_exponential_jitter(multiplier=0.2, max=5.0, jitter=0.5),
+        retry=retry_if_exception(count_attempt),
+        reraise=False,
+    )
+    try:
+        async for attempt in retrying:
+            with attempt:
+                await transport.publish(batch)
+    except RetryError as exc:
+        inner = exc.last_attempt.exception()
+        return _describe(inner) if inner else "publish failed"
+    except Exception as exc:  # not retryable: tenacity re-raised it after counting it
+        return _describe(exc)
+    return None
+
+
+def _park_exhausted(outbox: Outbox, rows: list[sqlite3.Row], error: str) -> int:
+    limit = outbox.settings.max_attempts
+    parked = outbox.execute(
+        "UPDATE versions SET state = 'parked', "
+        "last_error = 'gave up after ' || attempts || ' attempts: ' || ? "
+        f"WHERE state = 'pending' AND attempts >= ? AND seq IN ({','.join('?' * len(rows))}) "
+        "RETURNING seq",
+        (error, limit, *[row["seq"] for row in rows]),
+    )
+    if parked:
+        log.warning("outbox: parked %d records after %d attempts: %s", len(parked), limit, error)
+    return len(parked)
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    hint = getattr(exc, "hint", None) if isinstance(exc, SignalroomError) else None
+    return f"{text} ({hint})" if hint else text
+
+
+def _kb(n: int) -> str:
+    return f"{n / 1024:.0f} KB" if n < 1024 * 1024 else f"{n / 1024 / 1024:.1f} MB"
+
+
+def summary(result: ForwardResult) -> dict[str, Any]:
+    return {
+        "sent": result.sent,
+        "parked": result.parked,
+        "failed": result.failed,
+        "last_error": result.last_error,
+    }

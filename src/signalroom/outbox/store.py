@@ -1,0 +1,337 @@
+"""The agent-side durable spool: one SQLite row per record version, in WAL mode.
+
+``append`` is the only call the agent makes. It is durable when it returns: WAL plus
+``synchronous=FULL`` (the default) survives power loss, ``NORMAL`` survives a killed process
+but may lose the last commits on power loss. It never raises: when the disk is unusable
+(full, read-only, missing, locked) the record waits in a bounded memory buffer
+(:mod:`signalroom.outbox.buffer`) and is written on the next ``append`` or ``forward``.
+
+A newer ``revision`` of a ``record_id`` supersedes its older unsent versions. A stale revision
+arriving after a newer one is stored as ``superseded`` and never sent over the newer.
+Version states: ``pending`` → ``sent`` (broker confirmed) or ``parked`` (with the reason);
+``superseded`` for versions replaced before they were sent.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import sqlite3
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from signalroom.config import OutboxSettings
+from signalroom.outbox.buffer import MemoryBuffer, PendingRow
+from signalroom.transports.envelope import encode_record
+
+if TYPE_CHECKING:
+    from signalroom.outbox.forward import ForwardResult
+    from signalroom.record import SessionRecord
+    from signalroom.transports.base import Transport
+
+log = logging.getLogger("signalroom.outbox")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS versions (
+    seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+    record_id  TEXT    NOT NULL,
+    revision   INTEGER NOT NULL,
+    complete   INTEGER NOT NULL,
+    created_at REAL    NOT NULL,
+    payload    BLOB    NOT NULL,
+    state      TEXT    NOT NULL CHECK (state IN ('pending','sent','parked','superseded')),
+    attempts   INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    sent_at    REAL
+);
+CREATE INDEX IF NOT EXISTS versions_record ON versions (record_id, revision);
+CREATE INDEX IF NOT EXISTS versions_state ON versions (state, seq);
+"""
+
+# The state is decided inside the INSERT so that a stale revision never becomes pending.
+_INSERT = """
+INSERT INTO versions (record_id, revision, complete, created_at, payload, state)
+VALUES (?1, ?2, ?3, ?4, ?5, CASE WHEN EXISTS (
+    SELECT 1 FROM versions WHERE record_id = ?1 AND revision > ?2
+) THEN 'superseded' ELSE 'pending' END)
+"""
+_SUPERSEDE = """
+UPDATE versions SET state = 'superseded'
+WHERE record_id = ?1 AND revision <= ?2 AND seq < ?3 AND state = 'pending'
+"""
+
+# The newest version of every record; its state is the record's state.
+NEWEST = """
+SELECT * FROM (
+    SELECT v.*, ROW_NUMBER() OVER (
+        PARTITION BY record_id ORDER BY revision DESC, seq DESC) AS rank
+    FROM versions v
+) WHERE rank = 1
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxStatus:
+    pending: int
+    sent: int
+    parked: int
+    versions: int
+    #: Age in seconds of the oldest pending record; ``None`` when nothing is pending.
+    oldest_pending_s: float | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "pending": self.pending,
+            "sent": self.sent,
+            "parked": self.parked,
+            "versions": self.versions,
+            "oldest_pending_s": self.oldest_pending_s,
+        }
+
+
+class Outbox:
+    """Thread-safe: one connection guarded by a lock (appends come from two threads)."""
+
+    def __init__(self, path: Path, settings: OutboxSettings | None = None) -> None:
+        self.path = Path(path)
+        self.settings = settings or OutboxSettings()
+        self._lock = threading.RLock()
+        self._conn: sqlite3.Connection | None = None
+        self._buffer = MemoryBuffer(self.settings.memory_buffer)
+        self.errors: Counter[str] = Counter()
+
+    # -- the agent's call ---------------------------------------------------------------
+    def append(self, record: SessionRecord) -> None:
+        """Store one record version durably; never raises (see the module docstring)."""
+        try:
+            row = PendingRow(
+                record_id=record.record_id,
+                revision=record.revision,
+                complete=record.complete,
+                created_at=time.time(),
+                payload=encode_record(record),
+            )
+        except Exception as exc:  # a record that cannot even be encoded is still counted
+            self._count_error("encode", exc)
+            return
+        with self._lock:
+            if len(self._buffer) and not self._flush_buffer_locked():
+                self._buffer.add(row)
+                return
+            try:
+                self._insert(self._connection(), row)
+            except (sqlite3.Error, OSError) as exc:
+                self._count_error(_error_kind(exc), exc)
+                self._drop_connection()
+                self._buffer.add(row)
+
+    @property
+    def error_count(self) -> int:
+        return sum(self.errors.values())
+
+    @property
+    def buffered(self) -> int:
+        return len(self._buffer)
+
+    @property
+    def dropped_final(self) -> int:
+        return self._buffer.dropped_final
+
+    def flush_buffer(self) -> bool:
+        """Write buffered versions to disk; True when the buffer is empty afterwards."""
+        with self._lock:
+            return self._flush_buffer_locked()
+
+    # -- forwarding ---------------------------------------------------------------------
+    async def forward(
+        self,
+        transport: Transport,
+        *,
+        batch_size: int | None = None,
+        max_batches: int | None = None,
+        retries: int = 3,
+    ) -> ForwardResult:
+        """Send pending newest versions; see :func:`signalroom.outbox.forward.forward`."""
+        from signalroom.outbox.forward import forward
+
+        return await forward(
+            self, transport, batch_size=batch_size, max_batches=max_batches, retries=retries
+        )
+
+    def execute(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
+        """Run one statement in its own transaction (for the forwarder and the CLI)."""
+        with self._lock:
+            conn = self._connection()
+            try:
+                with conn:
+                    return conn.execute(sql, params).fetchall()
+            except sqlite3.Error:
+                self._drop_connection()
+                raise
+
+    def executemany(self, sql: str, rows: list[tuple[Any, ...]]) -> int:
+        with self._lock:
+            conn = self._connection()
+            try:
+                with conn:
+                    return conn.executemany(sql, rows).rowcount
+            except sqlite3.Error:
+                self._drop_connection()
+                raise
+
+    # -- reading and maintenance (CLI) ---------------------------------------------------
+    def status(self) -> OutboxStatus:
+        counts: Counter[str] = Counter()
+        oldest: float | None = None
+        for state, n, first in self.execute(
+            f"SELECT state, COUNT(*), MIN(created_at) FROM ({NEWEST}) GROUP BY state"
+        ):
+            counts[state] = n
+            if state == "pending":
+                oldest = first
+        versions = self.execute("SELECT COUNT(*) FROM versions")[0][0]
+        age = None if oldest is None else round(max(0.0, time.time() - oldest), 3)
+        return OutboxStatus(
+            pending=counts["pending"],
+            sent=counts["sent"],
+            parked=counts["parked"],
+            versions=versions,
+            oldest_pending_s=age,
+        )
+
+    def replay(self, *, record_id: str | None = None, include_sent: bool = False) -> int:
+        """Make parked (and with ``include_sent`` sent) newest versions pending again."""
+        states = ("parked", "sent") if include_sent else ("parked", "parked")
+        sql = (
+            "UPDATE versions SET state = 'pending', attempts = 0, last_error = NULL, "
+            f"sent_at = NULL WHERE seq IN (SELECT seq FROM ({NEWEST}) WHERE state IN (?, ?)"
+        )
+        params: tuple[Any, ...] = states
+        if record_id is not None:
+            sql += " AND record_id = ?"
+            params += (record_id,)
+        return len(self.execute(sql + ") RETURNING seq", params))
+
+    def purge(self, *, older_than_s: float, include_parked: bool = False) -> dict[str, int]:
+        cutoff = time.time() - older_than_s
+        removed = {
+            "sent": len(
+                self.execute(
+                    "DELETE FROM versions WHERE state = 'sent' AND sent_at < ? RETURNING seq",
+                    (cutoff,),
+                )
+            ),
+            "superseded": len(
+                self.execute("DELETE FROM versions WHERE state = 'superseded' RETURNING seq")
+            ),
+            "parked": 0,
+        }
+        if include_parked:
+            removed["parked"] = len(
+                self.execute("DELETE FROM versions WHERE state = 'parked' RETURNING seq")
+            )
+        return removed
+
+    def newest_versions(self, state: str | None = None) -> list[sqlite3.Row]:
+        sql = f"SELECT * FROM ({NEWEST})"
+        params: tuple[Any, ...] = ()
+        if state is not None:
+            sql += " WHERE state = ?"
+            params = (state,)
+        return self.execute(sql + " ORDER BY seq", params)
+
+    def write_test(self) -> None:
+        """Prove the file can be opened and write-locked (used by ``signalroom doctor``)."""
+        with self._lock:
+            conn = self._connection()
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                conn.execute("ROLLBACK")
+            except sqlite3.Error:
+                self._drop_connection()
+                raise
+
+    def close(self) -> None:
+        with self._lock:
+            self._drop_connection()
+
+    # -- internals ------------------------------------------------------------------------
+    def _connection(self) -> sqlite3.Connection:
+        if self._conn is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(
+                self.path,
+                timeout=self.settings.busy_timeout_ms / 1000,
+                isolation_level=None,
+                check_same_thread=False,
+            )
+            try:
+                conn.row_factory = sqlite3.Row
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute(f"PRAGMA synchronous={self.settings.synchronous}")
+                conn.executescript(_SCHEMA)
+            except sqlite3.Error:
+                conn.close()
+                raise
+            # Back to implicit transactions so ``with conn:`` commits each statement group.
+            conn.isolation_level = "DEFERRED"
+            self._conn = conn
+        return self._conn
+
+    def _drop_connection(self) -> None:
+        if self._conn is not None:
+            with contextlib.suppress(sqlite3.Error):
+                self._conn.close()
+            self._conn = None
+
+    @staticmethod
+    def _insert(conn: sqlite3.Connection, row: PendingRow) -> None:
+        with conn:
+            cur = conn.execute(
+                _INSERT,
+                (row.record_id, row.revision, int(row.complete), row.created_at, row.payload),
+            )
+            conn.execute(_SUPERSEDE, (row.record_id, row.revision, cur.lastrowid))
+
+    def _flush_buffer_locked(self) -> bool:
+        while (row := self._buffer.peek()) is not None:
+            try:
+                self._insert(self._connection(), row)
+            except (sqlite3.Error, OSError) as exc:
+                self._count_error(_error_kind(exc), exc)
+                self._drop_connection()
+                return False
+            self._buffer.pop()
+        return True
+
+    def _count_error(self, kind: str, exc: BaseException) -> None:
+        first = kind not in self.errors
+        self.errors[kind] += 1
+        if first:
+            log.error(
+                "outbox %s: %s: %s; records are held in memory (up to %d) and written "
+                "when the disk recovers",
+                self.path,
+                kind,
+                exc,
+                self.settings.memory_buffer,
+            )
+
+
+def _error_kind(exc: BaseException) -> str:
+    text = str(exc).lower()
+    for needle, kind in (
+        ("full", "disk_full"),
+        ("readonly", "read_only"),
+        ("read-only", "read_only"),
+        ("locked", "locked"),
+        ("busy", "locked"),
+        ("unable to open", "cannot_open"),
+    ):
+        if needle in text:
+            return kind
+    return type(exc).__name__

@@ -1,0 +1,137 @@
+"""Outbox.forward and the background Forwarder against real transports (memory, spool)."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from pathlib import Path
+
+from signalroom.config import OutboxSettings
+from signalroom.outbox import Forwarder, Outbox
+from signalroom.transports.envelope import decode_envelope
+from signalroom.transports.memory import MemoryTransport, queue_state
+from signalroom.transports.spool import SpoolTransport
+from tests.outbox.records import big_record, make_record
+
+
+def memory() -> MemoryTransport:
+    return MemoryTransport(f"fwd-{uuid.uuid4().hex[:8]}")
+
+
+def queued_revisions(transport: MemoryTransport) -> dict[str, int]:
+    out = {}
+    for _, msg in queue_state(transport.name).ready:
+        _, data = decode_envelope(msg.body)
+        out[msg.id] = data["revision"]
+    return out
+
+
+async def test_forward_sends_newest_versions_and_marks_them_sent(tmp_path: Path) -> None:
+    outbox = Outbox(tmp_path / "o.sqlite")
+    outbox.append(make_record("room_a", revision=0, complete=False))
+    outbox.append(make_record("room_a", revision=1))
+    outbox.append(make_record("room_b"))
+    transport = memory()
+    result = await outbox.forward(transport, batch_size=1)
+    assert (result.sent, result.parked, result.failed) == (2, 0, 0)
+    revisions = queued_revisions(transport)
+    assert sorted(revisions.values()) == [0, 1]  # room_a sent once, at revision 1
+    assert make_record("room_a").record_id in revisions
+    status = outbox.status()
+    assert (status.pending, status.sent) == (0, 2)
+    assert (await outbox.forward(transport)).sent == 0
+
+
+async def test_failed_publish_counts_attempts_then_parks(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    broken = SpoolTransport(blocker / "spool")  # every publish raises TransportError
+    outbox = Outbox(tmp_path / "o.sqlite", OutboxSettings(max_attempts=3))
+    outbox.append(make_record())
+    first = await outbox.forward(broken, retries=2)
+    assert (first.sent, first.failed, first.parked) == (0, 1, 0)
+    assert "spool" in (first.last_error or "")
+    (row,) = outbox.newest_versions()
+    assert (row["state"], row["attempts"]) == ("pending", 2)
+    second = await outbox.forward(broken, retries=2)
+    assert second.parked == 1
+    (row,) = outbox.newest_versions()
+    assert row["state"] == "parked" and row["last_error"].startswith("gave up after 3 attempts")
+
+
+async def test_too_large_record_is_parked_with_the_sizes(tmp_path: Path) -> None:
+    outbox = Outbox(tmp_path / "o.sqlite")
+    outbox.append(big_record(40_000))
+    outbox.append(make_record())
+    transport = SpoolTransport(tmp_path / "spool", max_message_bytes=8 * 1024)
+    result = await outbox.forward(transport)
+    assert (result.sent, result.parked) == (1, 1)
+    (parked,) = outbox.newest_versions("parked")
+    assert parked["last_error"].startswith("too large for spool: ")
+    assert parked["last_error"].endswith("KB > 8 KB")
+
+
+async def test_unknown_schema_major_and_corrupt_rows_are_parked(tmp_path: Path) -> None:
+    outbox = Outbox(tmp_path / "o.sqlite")
+    outbox.append(make_record(schema_version="2.0"))
+    outbox.append(make_record())
+    outbox.execute(
+        "UPDATE versions SET payload = ? WHERE seq = 2", (b'{"specversion": "1.0", trunc',)
+    )
+    result = await outbox.forward(memory())
+    assert (result.sent, result.parked) == (0, 2)
+    first, second = (r["last_error"] for r in outbox.newest_versions("parked"))
+    assert first == "schema_version '2.0' has a major this build does not know"
+    assert second.startswith("message is not a JSON envelope")
+
+
+async def test_replay_makes_parked_records_pending_again(tmp_path: Path) -> None:
+    outbox = Outbox(tmp_path / "o.sqlite")
+    record = big_record(40_000)
+    outbox.append(record)
+    await outbox.forward(SpoolTransport(tmp_path / "s", max_message_bytes=1024))
+    assert outbox.status().parked == 1
+    assert outbox.replay(record_id="someone-else") == 0
+    assert outbox.replay(record_id=record.record_id) == 1
+    assert (await outbox.forward(memory())).sent == 1
+    assert outbox.replay() == 0
+    assert outbox.replay(include_sent=True) == 1
+
+
+async def test_purge_removes_old_sent_and_superseded(tmp_path: Path) -> None:
+    outbox = Outbox(tmp_path / "o.sqlite")
+    outbox.append(make_record("room_a", revision=0, complete=False))
+    outbox.append(make_record("room_a", revision=1))
+    await outbox.forward(memory())
+    assert outbox.purge(older_than_s=3600) == {"sent": 0, "superseded": 1, "parked": 0}
+    assert outbox.purge(older_than_s=0) == {"sent": 1, "superseded": 0, "parked": 0}
+    assert outbox.status().versions == 0
+
+
+async def test_background_forwarder_delivers_and_stops(tmp_path: Path) -> None:
+    outbox = Outbox(tmp_path / "o.sqlite", OutboxSettings(forward_interval_s=0.05))
+    forwarder = Forwarder(outbox, f"spool://{tmp_path / 'spool'}")
+    forwarder.start()
+    try:
+        for _ in range(20):
+            outbox.append(make_record())
+            forwarder.wake()
+        deadline = time.monotonic() + 10
+        while outbox.status().sent < 20 and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        assert forwarder.stop(timeout=5)
+    assert outbox.status().sent == 20
+    consumer = SpoolTransport(tmp_path / "spool")
+    assert len(await consumer.consume(100, timeout_s=1)) == 20
+    await consumer.close()
+
+
+async def test_forwarder_survives_a_bad_queue_url(tmp_path: Path) -> None:
+    outbox = Outbox(tmp_path / "o.sqlite", OutboxSettings(forward_interval_s=0.05))
+    outbox.append(make_record())
+    forwarder = Forwarder(outbox, "nowhere://queue")
+    forwarder.start()
+    time.sleep(0.3)
+    assert forwarder.stop(timeout=1)
+    assert outbox.status().pending == 1

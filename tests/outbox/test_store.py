@@ -1,0 +1,228 @@
+"""Outbox.append: durability, versions, thread safety, and disk trouble."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import threading
+from pathlib import Path
+
+import pytest
+
+from signalroom.config import OutboxSettings
+from signalroom.outbox import Outbox
+from signalroom.outbox.buffer import MemoryBuffer, PendingRow
+from signalroom.transports.envelope import decode_envelope
+from tests.outbox.records import make_record
+
+
+def states(outbox: Outbox) -> list[tuple[int, str]]:
+    return [
+        (r["revision"], r["state"]) for r in outbox.execute("SELECT * FROM versions ORDER BY seq")
+    ]
+
+
+def test_append_is_pending_and_counted(tmp_path: Path) -> None:
+    outbox = Outbox(tmp_path / "outbox.sqlite")
+    outbox.append(make_record())
+    status = outbox.status()
+    assert (status.pending, status.sent, status.parked, status.versions) == (1, 0, 0, 1)
+    assert status.oldest_pending_s is not None and status.oldest_pending_s >= 0
+    assert outbox.execute("PRAGMA journal_mode")[0][0] == "wal"
+    assert outbox.execute("PRAGMA synchronous")[0][0] == 2  # FULL
+
+
+def test_newer_revision_supersedes_older_pending(tmp_path: Path) -> None:
+    outbox = Outbox(tmp_path / "o.sqlite")
+    for rev in range(3):
+        outbox.append(make_record("room_a", revision=rev, complete=rev == 2))
+    assert states(outbox) == [(0, "superseded"), (1, "superseded"), (2, "pending")]
+    assert outbox.status().as_dict() | {"oldest_pending_s": 0} == {
+        "pending": 1,
+        "sent": 0,
+        "parked": 0,
+        "versions": 3,
+        "oldest_pending_s": 0,
+    }
+
+
+def test_stale_revision_is_stored_but_never_pending(tmp_path: Path) -> None:
+    outbox = Outbox(tmp_path / "o.sqlite")
+    outbox.append(make_record("room_a", revision=5))
+    outbox.append(make_record("room_a", revision=3, complete=False))
+    assert states(outbox) == [(5, "pending"), (3, "superseded")]
+    (newest,) = outbox.newest_versions()
+    assert decode_envelope(newest["payload"])[1]["revision"] == 5
+
+
+def test_record_state_follows_its_newest_version(tmp_path: Path) -> None:
+    outbox = Outbox(tmp_path / "o.sqlite")
+    outbox.append(make_record("room_a", revision=1, complete=False))
+    outbox.execute("UPDATE versions SET state = 'sent', sent_at = 1")
+    assert outbox.status().sent == 1
+    outbox.append(make_record("room_a", revision=2))
+    status = outbox.status()
+    assert (status.pending, status.sent, status.versions) == (1, 0, 2)
+
+
+_KILLED_WRITER = textwrap.dedent(
+    """
+    import os, signal, sys
+    from pathlib import Path
+    from signalroom.outbox import Outbox
+    from tests.outbox.records import make_record
+
+    outbox = Outbox(Path(sys.argv[1]))
+    for i in range(40):
+        outbox.append(make_record(f"room_{i}"))
+        print(i + 1, flush=True)
+    os.kill(os.getpid(), signal.SIGKILL)
+    """
+)
+
+
+def test_appended_records_survive_sigkill(tmp_path: Path) -> None:
+    path = tmp_path / "o.sqlite"
+    proc = subprocess.run(
+        [sys.executable, "-c", _KILLED_WRITER, str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=Path(__file__).parents[2],
+    )
+    assert proc.returncode == -9
+    acknowledged = int(proc.stdout.split()[-1])
+    assert Outbox(path).status().pending == acknowledged == 40
+
+
+def test_appends_from_two_threads(tmp_path: Path) -> None:
+    outbox = Outbox(tmp_path / "o.sqlite", OutboxSettings(synchronous="NORMAL"))
+    records = [[make_record() for _ in range(100)] for _ in range(2)]
+    threads = [
+        threading.Thread(target=lambda rs=rs: [outbox.append(r) for r in rs]) for rs in records
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert outbox.status().pending == 200 and outbox.error_count == 0
+
+
+def test_unusable_folder_holds_records_in_memory_then_writes_them(tmp_path: Path) -> None:
+    blocker = tmp_path / "home"
+    blocker.write_text("a file where the home folder should be")
+    outbox = Outbox(blocker / "outbox.sqlite")
+    first, second = make_record(), make_record()
+    outbox.append(first)  # must not raise
+    assert (outbox.buffered, outbox.error_count) == (1, 1)
+    blocker.unlink()
+    blocker.mkdir()
+    outbox.append(second)
+    assert outbox.buffered == 0
+    ids = [r["record_id"] for r in outbox.newest_versions()]
+    assert ids == [first.record_id, second.record_id]
+
+
+def test_locked_database_buffers_instead_of_waiting(tmp_path: Path) -> None:
+    path = tmp_path / "o.sqlite"
+    outbox = Outbox(path, OutboxSettings(busy_timeout_ms=50))
+    outbox.append(make_record())
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    outbox.append(make_record())
+    assert outbox.buffered == 1 and outbox.errors["locked"] == 1
+    holder.execute("ROLLBACK")
+    holder.close()
+    assert outbox.flush_buffer() and outbox.status().pending == 2
+
+
+@pytest.fixture
+def tmpfs(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """Mount a tmpfs of the given size (root only; the test is skipped otherwise)."""
+    mounts: list[Path] = []
+
+    def mount(size: str) -> Path:
+        path = tmp_path / f"tmpfs{len(mounts)}"
+        path.mkdir()
+        done = subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)], capture_output=True
+        )
+        if done.returncode != 0:
+            pytest.skip(f"cannot mount a tmpfs here (needs root): {done.stderr.decode().strip()}")
+        mounts.append(path)
+        return path
+
+    yield mount
+    for path in mounts:
+        subprocess.run(["umount", "-l", str(path)], check=False)
+
+
+def test_full_disk_buffers_and_flushes_after_space_returns(tmpfs) -> None:  # type: ignore[no-untyped-def]
+    tiny_tmpfs = tmpfs("64k")
+    outbox = Outbox(tiny_tmpfs / "o.sqlite", OutboxSettings(memory_buffer=500))
+    records = [make_record() for _ in range(150)]
+    for record in records:
+        outbox.append(record)
+    assert outbox.buffered > 0 and outbox.errors["disk_full"] >= 1
+    subprocess.run(["mount", "-o", "remount,size=16m", str(tiny_tmpfs)], check=True)
+    assert outbox.flush_buffer()
+    assert {r["record_id"] for r in outbox.newest_versions()} == {r.record_id for r in records}
+
+
+def test_read_only_disk_buffers_and_flushes_after_remount(tmpfs) -> None:  # type: ignore[no-untyped-def]
+    tiny_tmpfs = tmpfs("4m")
+    outbox = Outbox(tiny_tmpfs / "o.sqlite")
+    outbox.append(make_record())
+    outbox.close()
+    subprocess.run(["mount", "-o", "remount,ro", str(tiny_tmpfs)], check=True)
+    late = make_record()
+    outbox.append(late)
+    assert outbox.buffered == 1 and outbox.error_count >= 1
+    subprocess.run(["mount", "-o", "remount,rw", str(tiny_tmpfs)], check=True)
+    assert outbox.flush_buffer()
+    assert late.record_id in {r["record_id"] for r in outbox.newest_versions()}
+
+
+def _row(record_id: str, revision: int, complete: bool) -> PendingRow:
+    return PendingRow(record_id, revision, complete, 0.0, b"{}")
+
+
+def test_full_buffer_drops_superseded_checkpoints_first() -> None:
+    buffer = MemoryBuffer(3)
+    for row in (_row("a", 1, False), _row("b", 1, False), _row("a", 2, True)):
+        buffer.add(row)
+    buffer.add(_row("c", 1, True))
+    kept = []
+    while (row := buffer.peek()) is not None:
+        kept.append((row.record_id, row.revision))
+        buffer.pop()
+    assert kept == [("b", 1), ("a", 2), ("c", 1)]
+    assert (buffer.superseded, buffer.dropped_checkpoints, buffer.dropped_final) == (1, 0, 0)
+
+
+def test_full_buffer_drops_a_final_record_only_last_and_loudly(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    buffer = MemoryBuffer(2)
+    buffer.add(_row("a", 1, True))
+    buffer.add(_row("b", 1, False))
+    buffer.add(_row("c", 1, True))
+    assert buffer.dropped_checkpoints == 1 and buffer.dropped_final == 0
+    with caplog.at_level(logging.ERROR, logger="signalroom.outbox"):
+        buffer.add(_row("d", 1, True))
+    assert buffer.dropped_final == 1
+    assert "dropped FINAL record a" in caplog.text
+
+
+def test_status_on_fresh_file_reports_null_age(tmp_path: Path) -> None:
+    assert json.loads(json.dumps(Outbox(tmp_path / "o.sqlite").status().as_dict())) == {
+        "pending": 0,
+        "sent": 0,
+        "parked": 0,
+        "versions": 0,
+        "oldest_pending_s": None,
+    }
