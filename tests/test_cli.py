@@ -21,9 +21,7 @@ def test_schema_command_prints_the_json_schema() -> None:
 def test_every_command_has_help_with_an_example() -> None:
     top = runner.invoke(app, ["--help"])
     assert top.exit_code == 0
-    names = [c.name for c in app.registered_commands] + [
-        g.name for g in app.registered_groups
-    ]
+    names = [c.name for c in app.registered_commands] + [g.name for g in app.registered_groups]
     assert names, "no commands registered"
     for name in names:
         assert name is not None

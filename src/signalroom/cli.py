@@ -26,7 +26,22 @@ app = typer.Typer(
 )
 
 #: Modules that add commands through ``register(app)``, in the order --help lists them.
-COMMAND_MODULES = ("signalroom.commands.schema",)
+COMMAND_MODULES = (
+    "signalroom.commands.demo",
+    "signalroom.commands.schema",
+    "signalroom.bench.commands",
+    "signalroom.signals.commands",
+    "signalroom.outbox.commands",
+    "signalroom.commands.doctor",
+    "signalroom.knowledge.commands",
+    "signalroom.booking.commands",
+    "signalroom.agent.commands",
+    "signalroom.simulate.commands",
+    "signalroom.service.commands",
+    "signalroom.dashboard.commands",
+    "signalroom.commands.forget",
+    "signalroom.commands.soak",
+)
 
 
 @app.callback()

@@ -55,7 +55,6 @@ class AgentSettings(BaseModel):
     tts: str = "cartesia/sonic-2"
     vad: str = "silero"
     turn_detection: str = "multilingual"
-    hash_participant_identity: bool = True
     #: Keep user and agent texts in the record (privacy policy may redact them later).
     keep_transcript: bool = True
     #: Seconds between in-progress checkpoints of a live call; unset uses the outbox's.

@@ -6,7 +6,10 @@ import time
 import uuid
 from pathlib import Path
 
+import pytest
+
 from signalroom.config import OutboxSettings
+from signalroom.errors import InvalidRecordError
 from signalroom.outbox import Forwarder, Outbox
 from signalroom.transports.envelope import decode_envelope
 from signalroom.transports.memory import MemoryTransport, queue_state
@@ -71,18 +74,29 @@ async def test_too_large_record_is_parked_with_the_sizes(tmp_path: Path) -> None
     assert parked["last_error"].endswith("KB > 8 KB")
 
 
-async def test_unknown_schema_major_and_corrupt_rows_are_parked(tmp_path: Path) -> None:
+async def test_unknown_schema_major_is_parked_at_append(tmp_path: Path) -> None:
     outbox = Outbox(tmp_path / "o.sqlite")
     outbox.append(make_record(schema_version="2.0"))
     outbox.append(make_record())
-    outbox.execute(
-        "UPDATE versions SET payload = ? WHERE seq = 2", (b'{"specversion": "1.0", trunc',)
-    )
+    assert outbox.status().parked == 1
     result = await outbox.forward(memory())
-    assert (result.sent, result.parked) == (0, 2)
-    first, second = (r["last_error"] for r in outbox.newest_versions("parked"))
-    assert first == "schema_version '2.0' has a major this build does not know"
-    assert second.startswith("message is not a JSON envelope")
+    assert (result.sent, result.parked) == (1, 0)
+    (parked,) = outbox.newest_versions("parked")
+    assert parked["last_error"] == "schema_version '2.0' has a major this build does not know"
+
+
+async def test_a_payload_damaged_on_disk_is_sent_for_the_consumer_to_dead_letter(
+    tmp_path: Path,
+) -> None:
+    """Forwarding does not decode payloads again; the service dead-letters a damaged one."""
+    outbox = Outbox(tmp_path / "o.sqlite")
+    outbox.append(make_record())
+    outbox.execute("UPDATE versions SET payload = ? WHERE seq = 1", (b'{"specversion": trunc',))
+    transport = memory()
+    assert (await outbox.forward(transport)).sent == 1
+    (message,) = await transport.consume(10, 0.1)
+    with pytest.raises(InvalidRecordError, match="not a JSON envelope"):
+        decode_envelope(message.body)
 
 
 async def test_replay_makes_parked_records_pending_again(tmp_path: Path) -> None:

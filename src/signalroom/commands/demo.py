@@ -78,6 +78,7 @@ async def _run(
     from signalroom.simulate.runner import run_calls
     from signalroom.simulate.scenarios import generate_scenarios
     from signalroom.transports import open_transport
+    from signalroom.transports.redis_streams import redact_url  # any URL: hides its password
 
     outbox = Outbox(settings.outbox_path, settings.outbox)
     scenarios = generate_scenarios(sessions, seed)
@@ -109,7 +110,7 @@ async def _run(
         "llm_tokens": sum(r.metrics_summary.llm_tokens or 0 for r in records),
         "delivered_to_queue": len(records) - status["pending"] - status["parked"],
         "outbox": status,
-        "queue": settings.resolved_queue_url,
+        "queue": redact_url(settings.resolved_queue_url),
         "warehouse": None,
         "report": None,
     }
@@ -121,8 +122,10 @@ async def _run(
     with err_console.status("analyzing in the service...", spinner="dots"):
         stats = await run_service(settings, until_idle=True)
     summary["service"] = stats.as_dict()
-    summary["warehouse"] = settings.resolved_warehouse_url
-    summary["report"] = str(render_report(summary["warehouse"], settings.home / "report.html"))
+    summary["warehouse"] = redact_url(settings.resolved_warehouse_url)
+    summary["report"] = str(
+        render_report(settings.resolved_warehouse_url, settings.home / "report.html")
+    )
     return summary
 
 

@@ -27,6 +27,7 @@ class PendingRow:
     complete: bool
     created_at: float
     payload: bytes
+    parked_reason: str | None = None
 
 
 class MemoryBuffer:

@@ -74,6 +74,21 @@ SELECT * FROM (
 """
 
 
+def _unknown_major(version: str) -> str | None:
+    from signalroom.record import SCHEMA_MAJOR
+
+    head = version.split(".", 1)[0]
+    if head.isdigit() and int(head) == SCHEMA_MAJOR:
+        return None
+    return f"schema_version {version!r} has a major this build does not know"
+
+
+_MARK_SENT = (
+    "UPDATE versions SET state = 'sent', sent_at = ?, last_error = NULL "
+    "WHERE seq = ? AND state = 'pending'"
+)
+
+
 @dataclass(frozen=True, slots=True)
 class OutboxStatus:
     pending: int
@@ -114,6 +129,8 @@ class Outbox:
                 complete=record.complete,
                 created_at=time.time(),
                 payload=encode_record(record),
+                # parked at once: no consumer of this build could read it
+                parked_reason=_unknown_major(record.schema_version),
             )
         except Exception as exc:  # a record that cannot even be encoded is still counted
             self._count_error("encode", exc)
@@ -182,6 +199,27 @@ class Outbox:
             except sqlite3.Error:
                 self._drop_connection()
                 raise
+
+    def mark_sent(self, seqs: list[int], at: float) -> None:
+        """Mark versions sent without an fsync of their own.
+
+        Losing a "sent" mark (power loss only; WAL keeps it across a process kill) means the
+        record is sent again, which at-least-once delivery and idempotent stores absorb; the
+        next durable append syncs the WAL, marks included. This keeps one fsync per append
+        and none per forwarded batch.
+        """
+        with self._lock:
+            conn = self._connection()
+            try:
+                conn.execute("PRAGMA synchronous=NORMAL")
+                with conn:
+                    conn.executemany(_MARK_SENT, [(at, seq) for seq in seqs])
+            except sqlite3.Error:
+                self._drop_connection()
+                raise
+            finally:
+                if self._conn is not None:
+                    self._conn.execute(f"PRAGMA synchronous={self.settings.synchronous}")
 
     # -- reading and maintenance (CLI) ---------------------------------------------------
     def status(self) -> OutboxStatus:
@@ -296,6 +334,13 @@ class Outbox:
                 (row.record_id, row.revision, int(row.complete), row.created_at, row.payload),
             )
             conn.execute(_SUPERSEDE, (row.record_id, row.revision, cur.lastrowid))
+            if row.parked_reason is not None:
+                log.warning("outbox: parked %s: %s", row.record_id, row.parked_reason)
+                conn.execute(
+                    "UPDATE versions SET state = 'parked', last_error = ? "
+                    "WHERE seq = ? AND state = 'pending'",
+                    (row.parked_reason, cur.lastrowid),
+                )
 
     def _flush_buffer_locked(self) -> bool:
         while (row := self._buffer.peek()) is not None:

@@ -1,0 +1,1 @@
+"""``signalroom bench``: performance goals measured as ratios against baselines in one run."""

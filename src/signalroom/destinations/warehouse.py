@@ -1,0 +1,177 @@
+"""The warehouse: the required destination, and the store the rest of the pipeline reads back.
+
+``open_warehouse(url)`` picks the backend by scheme:
+
+- ``duckdb:///abs/path/warehouse.duckdb`` (absolute) or ``duckdb://relative/path.duckdb``
+  (relative to the working directory): the embedded default, one writer process;
+- ``postgresql://user@host:5432/db`` or ``postgres://...``: several services may write at once.
+
+Both apply a record only when its revision is newer than the stored one, in one transaction per
+batch, and replace that record's child rows as a whole (see docs/warehouse.md).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from abc import abstractmethod
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from signalroom.destinations.base import AnalyzedSession, Destination, log
+from signalroom.errors import (
+    ConfigError,
+    DestinationError,
+    DestinationRejectedError,
+    SignalroomError,
+)
+from signalroom.record import SessionRecord
+
+
+@dataclass(slots=True)
+class ApplyResult:
+    """What one batch did: records applied (newer revision) and records skipped as stale."""
+
+    applied: list[str] = field(default_factory=list)
+    stale: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryTask:
+    """A (record, destination) delivery claimed for a retry."""
+
+    record_id: str
+    destination: str
+    revision: int
+    attempts: int
+
+
+class Warehouse(Destination):
+    """Required destination plus the read API used by reanalyze, delivery retries and forget."""
+
+    name = "warehouse"
+    required = True
+    #: Backend exceptions that mean "this data can never be written" (not retryable).
+    rejected_errors: tuple[type[BaseException], ...] = ()
+
+    def __init__(self, url: str) -> None:
+        super().__init__()
+        self.url = url
+
+    async def apply(
+        self, batch: Sequence[AnalyzedSession], pending: Sequence[str] = ()
+    ) -> ApplyResult:
+        """Apply ``batch``; mark ``pending`` deliveries for every applied record."""
+        started = time.perf_counter()
+        try:
+            return await asyncio.to_thread(self.apply_sync, batch, pending)
+        except SignalroomError:
+            raise
+        except self.rejected_errors as exc:
+            raise DestinationRejectedError(
+                f"{self.name} refused the data: {type(exc).__name__}: {exc}".splitlines()[0]
+            ) from exc
+        except Exception as exc:
+            raise DestinationError(f"{self.name}: {type(exc).__name__}: {exc}") from exc
+        finally:
+            self.last_latency_s = time.perf_counter() - started
+            log.debug("applied %d sessions to %s", len(batch), self.name)
+
+    async def _write(self, batch: Sequence[AnalyzedSession]) -> None:
+        await asyncio.to_thread(self.apply_sync, batch, ())
+
+    # Backends implement the synchronous operations below; each is one transaction.
+    @abstractmethod
+    def apply_sync(
+        self, batch: Sequence[AnalyzedSession], pending: Sequence[str] = ()
+    ) -> ApplyResult: ...
+
+    @abstractmethod
+    def replace_analysis(self, items: Sequence[AnalyzedSession]) -> int:
+        """Replace analysis and session_facts of records still at the item's revision."""
+
+    @abstractmethod
+    def iter_records(
+        self, since: datetime | None = None, page_size: int = 500
+    ) -> Iterator[SessionRecord]: ...
+
+    @abstractmethod
+    def load_sessions(self, record_ids: Sequence[str]) -> list[AnalyzedSession]: ...
+
+    @abstractmethod
+    def delete_record(self, record_id: str) -> bool: ...
+
+    @abstractmethod
+    def delete_by_email(self, email: str) -> list[str]:
+        """Delete every record whose booking or identity carries ``email``; their ids."""
+
+    @abstractmethod
+    def claim_deliveries(
+        self,
+        destinations: Sequence[str],
+        *,
+        max_attempts: int,
+        retry_base_s: float,
+        retry_max_s: float,
+        pending_timeout_s: float,
+        limit: int = 500,
+    ) -> list[DeliveryTask]:
+        """Failed (or long-pending) deliveries whose backoff has passed, claimed for a retry."""
+
+    @abstractmethod
+    def mark_deliveries(
+        self,
+        destination: str,
+        entries: Sequence[tuple[str, int]],
+        status: str,
+        error: str | None = None,
+        exhaust_attempts: int | None = None,
+    ) -> None:
+        """Set the status of ``(record_id, revision)`` deliveries; attempts count up.
+
+        ``exhaust_attempts`` sets attempts to that bound instead, so a delivery the destination
+        refused for good is not retried.
+        """
+
+    @abstractmethod
+    def count(self, table: str) -> int: ...
+
+    def acquire_writer_lock(self) -> None:
+        """Take the single-writer lock where the backend needs one (DuckDB)."""
+
+    def release_writer_lock(self) -> None:
+        """Release what :meth:`acquire_writer_lock` took."""
+
+
+def duckdb_path(url: str) -> Path:
+    """``duckdb:///abs/path`` → ``/abs/path``; ``duckdb://rel/path`` → ``$PWD/rel/path``."""
+    parts = urlsplit(url)
+    raw = parts.netloc + parts.path
+    if not raw or raw == "/":
+        raise ConfigError(f"warehouse URL {url!r} names no file", hint="duckdb:///path/file.duckdb")
+    return Path(raw).resolve()
+
+
+def open_warehouse(url: str) -> Warehouse:
+    scheme = urlsplit(url).scheme
+    if scheme == "duckdb":
+        from signalroom.destinations.duckdb import DuckDBWarehouse
+
+        return DuckDBWarehouse(url)
+    if scheme in ("postgresql", "postgres"):
+        from signalroom.destinations.postgres import PostgresWarehouse
+
+        return PostgresWarehouse(url)
+    raise ConfigError(
+        f"unknown warehouse URL scheme {scheme!r} in {url!r}",
+        hint="use duckdb:///path/warehouse.duckdb or postgresql://user@host:5432/db",
+    )
+
+
+def retry_due(attempts: int, updated_at: datetime, now: datetime, base: float, cap: float) -> bool:
+    """Whether a failed delivery's exponential backoff has passed."""
+    wait = min(cap, base * 2.0 ** max(0, attempts - 1))
+    return (now - updated_at).total_seconds() >= wait

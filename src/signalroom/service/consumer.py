@@ -1,0 +1,322 @@
+"""The consumer: decode → validate → analyze → warehouse → ack → optional destinations.
+
+One loop takes batches from the transport and hands each to a task; at most ``concurrency``
+batches are in flight. A batch is acked only after the warehouse (the required destination)
+accepted it; optional destinations are sent afterwards and fail alone (see ``delivery``).
+
+Failures, by type (``errors.py``):
+
+- a message that cannot be decoded or validated, or has an unknown schema major, is
+  dead-lettered at once with the reason (retrying cannot fix it);
+- a retryable warehouse failure is retried in place with backoff (tenacity), then the messages
+  are nacked with a growing delay, and dead-lettered once ``delivery_count`` reaches
+  ``max_attempts``;
+- a non-retryable warehouse failure of a batch is retried record by record, so one poison
+  record is dead-lettered alone and the rest are applied.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential
+
+from signalroom.analyzers import Analyzer, run_analyzers
+from signalroom.config import ServiceSettings
+from signalroom.destinations.base import AnalyzedSession, Destination
+from signalroom.destinations.warehouse import ApplyResult, Warehouse
+from signalroom.errors import SignalroomError
+from signalroom.record import SessionRecord, decode_record
+from signalroom.service.delivery import Deliverer
+from signalroom.service.metrics import ServiceMetrics
+from signalroom.transports.base import Message, Transport
+from signalroom.transports.envelope import decode_envelope
+
+log = logging.getLogger("signalroom.service")
+
+#: Acks sent at once.
+ACK_PARALLEL = 8
+
+
+@dataclass(slots=True)
+class ServiceStats:
+    processed: int = 0
+    applied: int = 0
+    skipped_stale: int = 0
+    dead_lettered: int = 0
+    redelivered: int = 0
+    delivered: int = 0
+    delivery_failed: int = 0
+    #: Wall-clock times (epoch seconds) of the first message taken and the last batch finished.
+    first_message_at: float | None = None
+    last_done_at: float | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @property
+    def busy_s(self) -> float | None:
+        if self.first_message_at is None or self.last_done_at is None:
+            return None
+        return self.last_done_at - self.first_message_at
+
+
+@dataclass(slots=True)
+class _Item:
+    message: Message
+    record: SessionRecord
+    published: datetime | None
+
+
+class Service:
+    def __init__(
+        self,
+        transport: Transport,
+        warehouse: Warehouse,
+        analyzers: Sequence[Analyzer],
+        destinations: Sequence[Destination] = (),
+        *,
+        settings: ServiceSettings | None = None,
+        metrics: ServiceMetrics | None = None,
+    ) -> None:
+        self.transport = transport
+        self.warehouse = warehouse
+        self.analyzers = list(analyzers)
+        self.settings = settings or ServiceSettings()
+        self.metrics = metrics or ServiceMetrics()
+        self.deliverer = Deliverer(warehouse, destinations, self.settings, self.metrics)
+        self.stats = ServiceStats()
+        self._stop = asyncio.Event()
+        self._running = False
+        self._last_poll: float | None = None
+
+    # -- control ---------------------------------------------------------------------------
+    def request_stop(self) -> None:
+        """Stop taking messages; batches in flight finish and are acked."""
+        self._stop.set()
+
+    def status(self) -> dict[str, Any]:
+        return {
+            "running": self._running,
+            "queue": self.transport.url,
+            "warehouse": self.warehouse.name,
+            "last_poll_monotonic": self._last_poll,
+            **self.stats.as_dict(),
+        }
+
+    async def run(self, *, until_idle: bool = False) -> ServiceStats:
+        """Consume until :meth:`request_stop` (or, with ``until_idle``, an empty queue)."""
+        s = self.settings
+        slots = asyncio.Semaphore(s.concurrency)
+        in_flight: set[asyncio.Task[None]] = set()
+        last_work = time.monotonic()
+        last_retry = time.monotonic()
+        self._running = True
+        try:
+            while not self._stop.is_set():
+                await slots.acquire()
+                if self._stop.is_set():
+                    slots.release()
+                    break
+                try:
+                    messages = await self.transport.consume(s.batch_size, s.poll_s)
+                except SignalroomError as exc:
+                    slots.release()
+                    if not exc.retryable:
+                        raise
+                    log.warning("consume failed, retrying: %s", exc)
+                    await self._sleep(min(s.retry_max_s, 1.0))
+                    continue
+                self._last_poll = time.monotonic()
+                if messages:
+                    last_work = self._last_poll
+                    if self.stats.first_message_at is None:
+                        self.stats.first_message_at = time.time()
+                    task = asyncio.create_task(self._run_batch(messages, slots))
+                    in_flight.add(task)
+                    task.add_done_callback(in_flight.discard)
+                    continue
+                slots.release()
+                now = time.monotonic()
+                if self.deliverer.destinations and now - last_retry >= s.delivery_retry_interval_s:
+                    last_retry = now
+                    await self._retry_deliveries()
+                if until_idle and not in_flight and now - last_work >= s.idle_s:
+                    break
+            if in_flight:
+                await asyncio.gather(*in_flight, return_exceptions=True)
+            if until_idle and self.deliverer.destinations:
+                await self._retry_deliveries()
+        finally:
+            self._running = False
+        return self.stats
+
+    async def _sleep(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stop.wait(), seconds)
+
+    async def _retry_deliveries(self) -> None:
+        try:
+            await self.deliverer.retry_pass()
+        except Exception as exc:  # a retry pass must never stop the consumer
+            log.warning("delivery retry pass failed: %s", exc)
+
+    # -- one batch -------------------------------------------------------------------------
+    async def _run_batch(self, messages: list[Message], slots: asyncio.Semaphore) -> None:
+        self.metrics.in_flight.inc()
+        try:
+            await self.process(messages)
+        except Exception:
+            log.exception("batch of %d messages failed unexpectedly", len(messages))
+            await self._requeue(messages, "unexpected error in the service")
+        finally:
+            self.stats.last_done_at = time.time()
+            self.metrics.in_flight.dec()
+            slots.release()
+
+    async def process(self, messages: Sequence[Message]) -> None:
+        """Process one batch: every message ends acked, nacked or dead-lettered."""
+        items: list[_Item] = []
+        for msg in messages:
+            try:
+                attrs, data = decode_envelope(msg.body)
+                record = decode_record(data)
+            except SignalroomError as exc:
+                await self._dead_letter(msg, exc)
+                continue
+            items.append(_Item(msg, record, _published(attrs)))
+        if not items:
+            return
+        self._observe_lag(items)
+        analyzed = await asyncio.to_thread(self._analyze, [i.record for i in items])
+        try:
+            result = await self._apply(analyzed)
+        except Exception as exc:
+            if getattr(exc, "retryable", True) or len(items) == 1:
+                await self._fail(items, exc)
+                return
+            # A record the warehouse refuses must not take its batch with it.
+            for item, one in zip(items, analyzed, strict=True):
+                await self._process_one(item, one)
+            return
+        await self._finish(items, analyzed, result)
+
+    async def _process_one(self, item: _Item, analyzed: AnalyzedSession) -> None:
+        try:
+            result = await self._apply([analyzed])
+        except Exception as exc:
+            await self._fail([item], exc)
+            return
+        await self._finish([item], [analyzed], result)
+
+    def _analyze(self, records: list[SessionRecord]) -> list[AnalyzedSession]:
+        return [AnalyzedSession(r, run_analyzers(r, self.analyzers)) for r in records]
+
+    async def _apply(self, analyzed: list[AnalyzedSession]) -> ApplyResult:
+        async for attempt in AsyncRetrying(
+            retry=retry_if_exception(lambda e: bool(getattr(e, "retryable", False))),
+            wait=wait_exponential(multiplier=0.1, max=1.0),
+            stop=stop_after_attempt(self.settings.warehouse_attempts),
+            reraise=True,
+        ):
+            with attempt:
+                result = await self.warehouse.apply(analyzed, self.deliverer.names)
+        if self.warehouse.last_latency_s is not None:
+            self.metrics.destination_latency.labels(self.warehouse.name).observe(
+                self.warehouse.last_latency_s
+            )
+        return result
+
+    async def _finish(
+        self, items: list[_Item], analyzed: list[AnalyzedSession], result: ApplyResult
+    ) -> None:
+        await self._ack([i.message for i in items])
+        self.stats.processed += len(items)
+        self.stats.applied += len(result.applied)
+        self.stats.skipped_stale += len(result.stale)
+        self.metrics.processed.labels("applied").inc(len(result.applied))
+        self.metrics.processed.labels("stale").inc(len(result.stale))
+        if result.stale:
+            log.info("skipped %d stale records (a newer revision is stored)", len(result.stale))
+        if self.deliverer.destinations and result.applied:
+            applied = set(result.applied)
+            fresh = {a.record_id: a for a in analyzed if a.record_id in applied}
+            counts = await self.deliverer.send(list(fresh.values()))
+            self.stats.delivered += counts["delivered"]
+            self.stats.delivery_failed += counts["failed"]
+
+    async def _ack(self, messages: Sequence[Message]) -> None:
+        ack_many = getattr(self.transport, "ack_many", None)
+        if ack_many is not None:
+            await ack_many(messages)
+        else:
+            # Bounded: a broker client has a connection pool, and a batch may hold hundreds.
+            for start in range(0, len(messages), ACK_PARALLEL):
+                chunk = messages[start : start + ACK_PARALLEL]
+                await asyncio.gather(*(self.transport.ack(m) for m in chunk))
+
+    async def _fail(self, items: Sequence[_Item], exc: BaseException) -> None:
+        self.metrics.failed.inc(len(items))
+        retryable = bool(getattr(exc, "retryable", True))
+        reason = f"{type(exc).__name__}: {exc}"
+        log.warning("warehouse write failed for %d records: %s", len(items), reason)
+        for item in items:
+            attempts = item.message.delivery_count
+            if not retryable:
+                await self._dead_letter(item.message, exc, reason)
+            elif attempts < self.settings.max_attempts:
+                await self._nack(item.message)
+            else:
+                await self._dead_letter(
+                    item.message, exc, f"gave up after {attempts} attempts: {reason}"
+                )
+
+    async def _nack(self, message: Message) -> None:
+        s = self.settings
+        delay = min(s.retry_max_s, s.retry_base_s * 2 ** max(0, message.delivery_count - 1))
+        self.stats.redelivered += 1
+        await self.transport.nack(message, delay)
+
+    async def _requeue(self, messages: Sequence[Message], reason: str) -> None:
+        for msg in messages:
+            with contextlib.suppress(Exception):
+                await self._nack(msg)
+
+    async def _dead_letter(
+        self, message: Message, exc: BaseException, reason: str | None = None
+    ) -> None:
+        why = reason or f"{type(exc).__name__}: {exc}"
+        log.warning("dead-lettering message %s: %s", message.id, why)
+        await self.transport.dead_letter(message, why[:2000])
+        self.stats.dead_lettered += 1
+        self.metrics.dead_lettered.labels(type(exc).__name__).inc()
+
+    def _observe_lag(self, items: list[_Item]) -> None:
+        now = datetime.now(UTC)
+        published = [i.published for i in items if i.published is not None]
+        if published:
+            self.metrics.queue_lag.set(max(0.0, (now - min(published)).total_seconds()))
+        ends = [_aware(i.record.end_time) for i in items if i.record.end_time is not None]
+        if ends:
+            self.metrics.record_lag.set(max(0.0, (now - min(ends)).total_seconds()))
+
+
+def _published(attrs: dict[str, Any]) -> datetime | None:
+    raw = attrs.get("time")
+    if not isinstance(raw, str):
+        return None
+    try:
+        return _aware(datetime.fromisoformat(raw))
+    except ValueError:
+        return None
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)

@@ -1,0 +1,207 @@
+"""integration_needs, industry and urgency: vocabulary phrases read in their context.
+
+- An integration alias counts unless the talk is about the company (news words nearby) or
+  the speaker says they do not use it. Aliases that are also English words ("box",
+  "outlook", "teams", "notion") need a usage frame: a preposition or verb before ("in box",
+  "use teams"), a product noun after ("outlook calendar"), a list with another tool
+  ("outlook and teams"), or a capital letter mid-sentence; a determiner before ("a box",
+  "the outlook") or a per-word deny list rules them out.
+- An industry cue counts only in a self-description: after an anchor ("we're a", "i run a",
+  "our") with at most a few describing words between and no blocker ("need", "for", "about").
+  In one description the last cue wins ("a boutique law firm" is legal).
+- Urgency: the strongest stated level; calendar words ("this week") need an intent in the
+  same utterance and no reporting context.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from signalroom.signals.model import Found
+from signalroom.signals.rules import (
+    ANCHOR,
+    INDUSTRY,
+    INTEGRATION,
+    INTENT,
+    MAX_PHRASE,
+    NEGATION,
+    NEGATION_AFTER,
+    NEWS,
+    REPORT,
+    URGENCY,
+    Alias,
+    Cue,
+    Hit,
+    Rules,
+    UrgencyCue,
+    within,
+)
+from signalroom.signals.tokens import Num, Tokens
+
+_NEAR = 4
+_NEGATION_REACH = 8
+_STOPS = frozenset({".", "?", "!", ";", ","})
+_SENTENCE_ENDS = frozenset({".", "?", "!"})
+_ARTICLES = frozenset({"a", "an", "the"})
+#: Words between an anchor and a cue that do not count toward ``max_gap``.
+_UNCOUNTED = frozenset({"a", "an", "the", "of", "one"})
+_FIELD_WORDS = frozenset({"industry", "business", "space", "sector", "field", "world", "market"})
+_LEVELS = {"low": 1, "medium": 2, "high": 3}
+_HORIZON_FILLER = frozenset(
+    {"the", "next", "about", "around", "roughly", "approximately", "like", "maybe", "just"}
+)
+
+
+def find_integrations(r: Rules, tk: Tokens, hits: list[list[Hit]]) -> list[Found]:
+    aliases = hits[INTEGRATION]
+    found: list[Found] = []
+    if not aliases:
+        return found
+    accepted: list[tuple[int, int]] = []
+    for pos, (i, j, alias) in enumerate(aliases):
+        assert isinstance(alias, Alias)
+        if _near(hits[NEWS], i, j) or _negated(hits, i, j):
+            continue
+        if alias.ambiguous and not _used_as_product(r, tk, aliases, pos, accepted):
+            continue
+        accepted.append((i, j))
+        found.append(Found("integration_needs", alias.name, i, j))
+    return found
+
+
+def _near(spans: list[Hit], i: int, j: int) -> bool:
+    lo = i - _NEAR - MAX_PHRASE
+    return any(e > i - _NEAR for _, e, _ in within(spans, lo, j + _NEAR))
+
+
+def _negated(hits: list[list[Hit]], i: int, j: int) -> bool:
+    before = within(hits[NEGATION], i - _NEAR - MAX_PHRASE, i + 1)
+    if any(i - _NEAR <= e <= i for _, e, _ in before):
+        return True
+    return bool(within(hits[NEGATION_AFTER], j, j + _NEGATION_REACH))
+
+
+def _used_as_product(
+    r: Rules, tk: Tokens, aliases: Sequence[Hit], pos: int, accepted: Sequence[tuple[int, int]]
+) -> bool:
+    words = tk.words
+    i, j, alias = aliases[pos]
+    prev = words[i - 1] if i > 0 else ""
+    nxt = words[j] if j < len(words) else ""
+    if r.product_after.match(words, j)[0]:
+        return True
+    if prev in r.deny_before.get(alias.name, ()) or nxt in r.deny_after.get(alias.name, ()):
+        return False
+    if prev in r.common_before:
+        return False
+    if prev in r.frame_before:
+        return True
+    # a list of tools: "outlook and teams", "teams or slack"
+    if accepted:
+        e = accepted[-1][1]
+        if i - 2 <= e <= i and all(w in ("and", "or", ",", "&") for w in words[e:i]):
+            return True
+    for s, _, _ in aliases[pos + 1 : pos + 2]:
+        if j < s <= j + 2 and all(w in ("and", "or", ",", "&") for w in words[j:s]):
+            return True
+    mid_sentence = i > 0 and prev not in _SENTENCE_ENDS
+    return mid_sentence and tk.starts_upper(i)
+
+
+def find_industry(r: Rules, tk: Tokens, hits: list[list[Hit]]) -> Found | None:
+    """The industry of the first self-description in the utterance."""
+    if not hits[ANCHOR] or not hits[INDUSTRY]:
+        return None
+    words = tk.words
+    cues = {i: (j, cue) for i, j, cue in hits[INDUSTRY]}
+    anchors = hits[ANCHOR]
+    anchor_starts = {i for i, _, _ in anchors}
+    for _, a_end, kind in anchors:
+        best: tuple[int, int, str] | None = None
+        gap = 0
+        k = a_end
+        while k < len(words):
+            if k in cues:
+                end, cue = cues[k]
+                assert isinstance(cue, Cue)
+                if cue.label is None:
+                    break
+                if _cue_allowed(r, words, kind, a_end=a_end, i=k, j=end, cue=cue):
+                    best = (k, end, cue.label)
+                k = end
+                continue
+            if (
+                words[k] in _STOPS
+                or r.blockers.match(words, k)[0]
+                or (k in anchor_starts and k > a_end)
+            ):
+                break
+            if words[k] not in _UNCOUNTED:
+                gap += 1
+            if gap > r.max_gap:
+                break
+            k += 1
+        if best is not None:
+            i, j, label = best
+            return Found("industry", label, i, j)
+    return None
+
+
+def _cue_allowed(
+    r: Rules, words: Sequence[str], kind: str, *, a_end: int, i: int, j: int, cue: Cue
+) -> bool:
+    assert cue.label is not None
+    is_org = cue.org or words[j - 1] in r.org_heads.get(cue.label, ())
+    if kind == "possession_anchors":
+        return is_org
+    if kind == "field_anchors":
+        article = i > a_end and words[i - 1] in _ARTICLES
+        named_field = j < len(words) and words[j] in _FIELD_WORDS
+        return named_field or (not article and not is_org)
+    return True
+
+
+def find_urgency(r: Rules, tk: Tokens, nums: Sequence[Num], hits: list[list[Hit]]) -> Found | None:
+    if not hits[URGENCY] and not nums:
+        return None
+    words = tk.words
+    intent = bool(hits[INTENT])
+    report = bool(hits[REPORT])
+    best: tuple[int, int, int, str] | None = None  # (rank, i, j, level)
+    for i, j, cue in hits[URGENCY]:
+        assert isinstance(cue, UrgencyCue)
+        if cue.level is None or (cue.needs_intent and (not intent or report)):
+            continue
+        rank = _LEVELS[cue.level]
+        if best is None or rank > best[0]:
+            best = (rank, i, j, cue.level)
+    if not report:
+        for num in nums:
+            level = _horizon(r, words, num)
+            if level is not None and (best is None or _LEVELS[level] > best[0]):
+                best = (_LEVELS[level], _lead_start(r, words, num.i), num.j + 1, level)
+    if best is None:
+        return None
+    _, i, j, level = best
+    return Found("urgency", level, i, j)
+
+
+def _lead_start(r: Rules, words: Sequence[str], i: int) -> int:
+    """Start of "within the next about" before a number, or ``i`` when there is no lead word."""
+    k = i
+    while k > 0 and words[k - 1] in _HORIZON_FILLER and i - k < 4:
+        k -= 1
+    return k - 1 if k > 0 and words[k - 1] in r.horizon_lead else i
+
+
+def _horizon(r: Rules, words: Sequence[str], num: Num) -> str | None:
+    """Level of a horizon like "within about three months" (medium), or None."""
+    if num.value is None or num.j >= len(words) or words[num.j] not in r.horizon_units:
+        return None
+    k = _lead_start(r, words, num.i)
+    if k == num.i:
+        return None
+    days = num.value * r.horizon_units[words[num.j]]
+    if days <= r.high_max_days:
+        return "high"
+    return "medium" if days <= r.medium_max_days else "low"

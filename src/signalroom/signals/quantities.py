@@ -1,0 +1,220 @@
+"""team_size and monthly_volume: which number counts people, which counts documents.
+
+A number counts people when a headcount noun follows it ("20 people", "a dozen lawyers",
+"eight of us") or a headcount cue precedes a bare number ("a team of 12"). It counts volume
+when a volume noun follows it and a period ("a week") or a present-tense processing verb
+("we review ...") goes with it. Anything else (prices, years, IDs, times, counts of other
+things) has no such noun and is left alone: a signal needs positive evidence.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from signalroom.signals.model import Found
+from signalroom.signals.rules import (
+    MAX_PHRASE,
+    RATE,
+    TEAM_BLOCK_AFTER,
+    TEAM_BLOCK_BEFORE,
+    TEAM_PHRASE,
+    VOLUME_VERB,
+    Hit,
+    Rules,
+    within,
+)
+from signalroom.signals.tokens import Num, Tokens
+
+_HEAD_WINDOW = 3
+_RATE_WINDOW = 6
+_VERB_WINDOW = 4
+_MAX_APPROXIMATORS = 4
+_HARD_STOPS = frozenset({".", "?", "!", ";"})
+#: Approximators that follow a number: "a dozen or so", "fifty ish", "20 odd".
+_AFTER_NUMBER = frozenset({"or", "ish", "give", "odd", "plus", "some"})
+_YEAR_BEFORE = frozenset({"in", "since", "from", "until", "till", "by", "of", "the", "year"})
+
+
+@dataclass(slots=True)
+class _Head:
+    kind: str  # "generic" | "role" | "volume" | "other" | "bare"
+    start: int
+    end: int
+    label: str = ""
+
+
+@dataclass(slots=True)
+class Quantities:
+    team: int | None = None
+    team_evidence: Found | None = None
+    volume: float | None = None
+    volume_evidence: Found | None = None
+    role_industry: str | None = None
+    role_evidence: Found | None = None
+
+
+def find_quantities(r: Rules, tk: Tokens, nums: list[Num], hits: list[list[Hit]]) -> Quantities:
+    if not nums and not hits[TEAM_PHRASE]:
+        return Quantities()
+    words = tk.words
+    starts = {n.i for n in nums}
+    generic: list[tuple[int, int, int]] = []  # (value, i, j)
+    roles: list[tuple[int, int, int, str, str]] = []  # (value, i, j, noun, industry)
+    volumes: list[tuple[float, int, int, str]] = []
+    for i, j, value in hits[TEAM_PHRASE]:
+        generic.append((value, i, j))
+    for num in nums:
+        if num.value is None or num.money or _is_label(r, words, num):
+            continue
+        head = _head(r, words, num.j, starts)
+        if head is None:
+            continue
+        if head.kind in ("generic", "role", "bare"):
+            start = num.i
+            if head.kind == "bare":
+                start = _left_cue(r, words, num.i)
+                if start < 0:
+                    continue
+            if (
+                num.value < 1
+                or num.value != int(num.value)
+                or _team_blocked(r, words, num, head, hits)
+            ):
+                continue
+            if head.kind == "role":
+                noun = " ".join(words[head.start : head.end])
+                roles.append((int(num.value), num.i, head.end, noun, head.label))
+            else:
+                generic.append((int(num.value), start, max(head.end, num.j)))
+        elif head.kind == "volume":
+            factor, end = _rate(words, num, head.end, starts, hits[RATE])
+            if factor is None and _has_verb(r, words, num.i, hits[VOLUME_VERB]):
+                factor = 1.0
+            if factor is not None:
+                noun = " ".join(words[head.start : head.end])
+                volumes.append((num.value * factor, num.i, max(head.end, end), noun))
+    out = Quantities()
+    if generic:
+        value, i, j = generic[-1]  # a later figure corrects an earlier one ("so nine users")
+        out.team = value
+        out.team_evidence = Found("team_size", value, i, j)
+    elif roles:
+        nouns = {noun for *_, noun, _ in roles}
+        total = sum(v for v, *_ in roles) if len(nouns) == len(roles) else roles[-1][0]
+        out.team = total
+        out.team_evidence = Found("team_size", total, roles[0][1], roles[-1][2])
+    for _value, i, j, _noun, label in roles:
+        if label:
+            out.role_industry = label
+            out.role_evidence = Found("industry", label, i, j)
+            break
+    if volumes:
+        nouns = {v[3] for v in volumes}
+        best = volumes[-1] if len(nouns) == 1 else max(volumes, key=lambda v: v[0])
+        rounded = round(best[0], 1)
+        out.volume = rounded
+        out.volume_evidence = Found("monthly_volume", rounded, best[1], best[2])
+    return out
+
+
+def _is_label(r: Rules, words: list[str], num: Num) -> bool:
+    """A label, not a count: "version 2", "room 5", "in 2015"."""
+    if r.label_before.match_before(words, num.i)[0]:
+        return True
+    token = words[num.i]
+    if num.j - num.i == 1 and len(token) == 4 and token.isdigit() and token[:2] in ("19", "20"):
+        return num.i > 0 and words[num.i - 1] in _YEAR_BEFORE
+    return False
+
+
+def _head(r: Rules, words: list[str], j: int, starts: set[int]) -> _Head | None:
+    """The noun a number counts: the first known noun within a few words after it."""
+    n = len(words)
+    k = j
+    seen = 0
+    people = True  # "5 more people" and "3 new hires" are not today's headcount
+    while k < n and seen < _HEAD_WINDOW:
+        if k in starts:
+            return None
+        size, _ = r.approximators.match(words, k)
+        if size and words[k] in _AFTER_NUMBER:  # "a dozen or so lawyers"
+            k += size
+            seen += 1
+            continue
+        if people:
+            size, _ = r.team_generic.match(words, k)
+            if size:
+                return _Head("generic", k, k + size)
+            size, label = r.team_roles.match(words, k)
+            if size:
+                return _Head("role", k, k + size, label or "")
+        size, _ = r.volume_nouns.match(words, k)
+        if size:
+            return _Head("volume", k, k + size)
+        if r.other_heads.match(words, k)[0]:
+            return None
+        if words[k] in _HARD_STOPS or words[k] == "," or r.boundary.match(words, k)[0]:
+            return _Head("bare", j, j) if k == j and people else None
+        if words[k] in r.team_modifiers:
+            people = False
+        seen += 1
+        k += 1
+    return _Head("bare", j, j) if k >= n and k == j else None
+
+
+def _skip_back(r: Rules, words: list[str], i: int) -> int:
+    """Index just after the words before ``i`` once approximators ("about", "over") are skipped."""
+    for _ in range(_MAX_APPROXIMATORS):
+        size, _ = r.approximators.match_before(words, i) if i > 0 else (0, None)
+        if not size:
+            break
+        i -= size
+    return i
+
+
+def _left_cue(r: Rules, words: list[str], i: int) -> int:
+    """Start of a headcount cue before a bare number ("a team of 12"), or -1."""
+    end = _skip_back(r, words, i)
+    size, _ = r.team_left.match_before(words, end)
+    return end - size if size else -1
+
+
+def _team_blocked(r: Rules, words: list[str], num: Num, head: _Head, hits: list[list[Hit]]) -> bool:
+    before = _skip_back(r, words, num.i)
+    if any(e == before for _, e, _ in within(hits[TEAM_BLOCK_BEFORE], before - MAX_PHRASE, before)):
+        return True
+    end = max(head.end, num.j)
+    for s, _, _ in within(hits[TEAM_BLOCK_AFTER], end, end + _RATE_WINDOW):
+        if _HARD_STOPS.isdisjoint(words[end:s]):
+            return True
+    return False
+
+
+def _rate(
+    words: list[str], num: Num, after: int, starts: set[int], rates: list[Hit]
+) -> tuple[float | None, int]:
+    """Per-month factor of the period said with a volume: "... a week", "every day we ..."."""
+    nearby = within(rates, num.i - _RATE_WINDOW, num.i) + within(rates, after, after + _RATE_WINDOW)
+    for s, e, factor in nearby:
+        if after <= s < after + _RATE_WINDOW:
+            between = words[after:s]
+        elif num.i - _RATE_WINDOW <= s and e <= num.i:
+            between = words[e : num.i]
+            if "," in between:
+                continue
+        else:
+            continue
+        if _HARD_STOPS.isdisjoint(between) and not any(k in starts for k in range(after, s)):
+            return float(factor), e
+    return None, 0
+
+
+def _has_verb(r: Rules, words: list[str], i: int, verbs: list[Hit]) -> bool:
+    """A processing verb shortly before the number: "we review about 300 contracts"."""
+    end = _skip_back(r, words, i)
+    for _, e, _ in within(verbs, end - _VERB_WINDOW - MAX_PHRASE, end):
+        if end - _VERB_WINDOW <= e <= end:
+            between = words[e:end]
+            if _HARD_STOPS.isdisjoint(between) and "," not in between:
+                return True
+    return False

@@ -1,0 +1,264 @@
+"""A vocabulary compiled into lookup tables, and the one pass that finds every phrase.
+
+All phrase families share one index keyed by a phrase's first word, so an utterance is
+scanned once: a dict lookup per token, and a tuple comparison for the few phrases that
+start with that word. Within a family the longest phrase at a position wins and matches do
+not overlap (``"urgent care"`` hides ``"urgent"``).
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from signalroom.signals.phrases import PhraseIndex, expand, phrase_set, words_of
+from signalroom.signals.vocabulary import Vocabulary
+
+# Phrase families found by the single scan.
+INTEGRATION, INDUSTRY, ANCHOR, URGENCY, TEAM_PHRASE = 0, 1, 2, 3, 4
+INTENT, REPORT, NEWS, NEGATION, NEGATION_AFTER = 5, 6, 7, 8, 9
+TEAM_BLOCK_AFTER, TEAM_BLOCK_BEFORE, VOLUME_VERB, RATE = 10, 11, 12, 13
+FAMILIES = 14
+
+#: (start, end, payload) of one phrase found in the token list.
+Hit = tuple[int, int, Any]
+_Bucket = tuple[
+    list[tuple[int, Any]],
+    frozenset[str],
+    tuple[tuple[int, dict[tuple[str, ...], list[tuple[int, Any]]]], ...],
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Alias:
+    name: str
+    ambiguous: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Cue:
+    label: str | None  # None: a phrase that looks like a cue but is not one
+    org: bool
+
+
+@dataclass(frozen=True, slots=True)
+class UrgencyCue:
+    level: str | None  # None: looks like a cue but is not one
+    needs_intent: bool
+
+
+@dataclass(slots=True)
+class Rules:
+    """Everything the detector looks up, built once per vocabulary."""
+
+    #: first word -> (one-word entries, second words of longer phrases, longer phrases by
+    #: length, longest first): most words start no longer phrase with the word that follows.
+    index: dict[str, _Bucket] = field(default_factory=dict)
+    fillers: frozenset[str] = frozenset()
+    # quantities
+    boundary: PhraseIndex[bool] = field(default_factory=PhraseIndex)
+    approximators: PhraseIndex[bool] = field(default_factory=PhraseIndex)
+    other_heads: PhraseIndex[bool] = field(default_factory=PhraseIndex)
+    label_before: PhraseIndex[bool] = field(default_factory=PhraseIndex)
+    team_generic: PhraseIndex[bool] = field(default_factory=PhraseIndex)
+    team_roles: PhraseIndex[str] = field(default_factory=PhraseIndex)
+    team_left: PhraseIndex[bool] = field(default_factory=PhraseIndex)
+    team_modifiers: frozenset[str] = frozenset()
+    volume_nouns: PhraseIndex[bool] = field(default_factory=PhraseIndex)
+    # integrations
+    deny_before: dict[str, frozenset[str]] = field(default_factory=dict)
+    deny_after: dict[str, frozenset[str]] = field(default_factory=dict)
+    frame_before: frozenset[str] = frozenset()
+    product_after: PhraseIndex[bool] = field(default_factory=PhraseIndex)
+    common_before: frozenset[str] = frozenset()
+    canonical: dict[str, str] = field(default_factory=dict)
+    # industry
+    org_heads: dict[str, frozenset[str]] = field(default_factory=dict)
+    blockers: PhraseIndex[bool] = field(default_factory=PhraseIndex)
+    max_gap: int = 4
+    # urgency
+    horizon_units: dict[str, float] = field(default_factory=dict)
+    horizon_lead: frozenset[str] = frozenset()
+    high_max_days: float = 31.0
+    medium_max_days: float = 120.0
+
+    def add(self, family: int, pattern: str, payload: Any) -> None:
+        for phrase in expand(pattern):
+            single, seconds, longer = self.index.get(phrase[0], ([], frozenset(), ()))
+            if len(phrase) == 1:
+                entries = single
+            else:
+                tables = dict(longer)
+                entries = tables.setdefault(len(phrase), {}).setdefault(phrase, [])
+                longer = tuple(sorted(tables.items(), reverse=True))
+                seconds = seconds | {phrase[1]}
+            if all(f != family for f, _ in entries):  # the first entry of a family wins
+                entries.append((family, payload))
+            self.index[phrase[0]] = (single, seconds, longer)
+
+    def terms(self) -> set[str]:
+        """Every phrase of the scanned families, as text (for the benchmark's regex floor)."""
+        out = {first for first, (single, _, _) in self.index.items() if single}
+        for _, _, longer in self.index.values():
+            out.update(" ".join(p) for _, table in longer for p in table)
+        return out
+
+    def scan(self, words: Sequence[str]) -> list[list[Hit]]:
+        """Non-overlapping longest matches of every family, each list in text order."""
+        hits: list[list[Hit]] = [[] for _ in range(FAMILIES)]
+        free = [0] * FAMILIES
+        index = self.index
+        seq = tuple(words)
+        n = len(seq)
+        for i in range(n):
+            bucket = index.get(seq[i])
+            if bucket is None:
+                continue
+            single, seconds, longer = bucket
+            if i + 1 < n and seq[i + 1] in seconds:
+                for size, table in longer:
+                    if i + size > n:
+                        continue
+                    entries = table.get(seq[i : i + size])
+                    if entries is None:
+                        continue
+                    for family, payload in entries:
+                        if free[family] <= i:
+                            hits[family].append((i, i + size, payload))
+                            free[family] = i + size
+            for family, payload in single:
+                if free[family] <= i:
+                    hits[family].append((i, i + 1, payload))
+                    free[family] = i + 1
+        return hits
+
+
+def within(hits: list[Hit], lo: int, hi: int) -> list[Hit]:
+    """The hits that start in ``[lo, hi)`` (a family's hits are sorted by start)."""
+    if len(hits) < 8:  # the usual case: a scan over a few hits beats two bisections
+        return [h for h in hits if lo <= h[0] < hi]
+    a = bisect_left(hits, lo, key=_start)
+    return hits[a : bisect_left(hits, hi, lo=a, key=_start)]
+
+
+def _start(hit: Hit) -> int:
+    return hit[0]
+
+
+#: Longest phrase a window check must look back over.
+MAX_PHRASE = 8
+
+
+def compile_rules(vocab: Vocabulary) -> Rules:
+    r = Rules()
+    numbers = vocab.section("numbers")
+    r.fillers = frozenset(w for p in numbers.get("fillers", []) for w in words_of(p))
+    r.boundary = phrase_set(numbers.get("boundary", []))
+    r.approximators = phrase_set(numbers.get("approximators", []))
+    r.other_heads = phrase_set(numbers.get("other_heads", []))
+    r.label_before = phrase_set(numbers.get("label_before", []))
+    _compile_team(r, vocab)
+    _compile_volume(r, vocab)
+    _compile_integrations(r, vocab)
+    _compile_industries(r, vocab)
+    _compile_urgency(r, vocab)
+    return r
+
+
+def _compile_team(r: Rules, vocab: Vocabulary) -> None:
+    team = vocab.section("team")
+    r.team_generic = phrase_set(team.get("generic", []))
+    r.team_roles = PhraseIndex((p, "") for p in team.get("roles", []))
+    for label, entry in vocab.section("industries").items():
+        for role in entry.get("roles", []):
+            r.team_roles.add(role, label)
+    r.team_left = phrase_set(team.get("left_cues", []))
+    block = team.get("block", {})
+    for pattern in block.get("after", []):
+        r.add(TEAM_BLOCK_AFTER, pattern, True)
+    for pattern in block.get("before", []):
+        r.add(TEAM_BLOCK_BEFORE, pattern, True)
+    r.team_modifiers = frozenset(block.get("modifiers", []))
+    for pattern, value in team.get("phrases", {}).items():
+        r.add(TEAM_PHRASE, pattern, int(value))
+
+
+def _compile_volume(r: Rules, vocab: Vocabulary) -> None:
+    volume = vocab.section("volume")
+    r.volume_nouns = phrase_set(volume.get("nouns", []))
+    for pattern in volume.get("verbs", []):
+        r.add(VOLUME_VERB, pattern, True)
+    # every rate phrase spelled out: "a week", "per business day", "every other week", "daily"
+    periods = {str(p): float(f) for p, f in volume.get("periods", {}).items()}
+    for word in volume.get("rate_words", {}).get("words", []):
+        for period, factor in periods.items():
+            r.add(RATE, f"{word} {period}", factor)
+    for period, factor in periods.items():
+        for every, n in (("two", 2.0), ("2", 2.0), ("other", 2.0), ("three", 3.0), ("3", 3.0)):
+            r.add(RATE, f"every {every} {period}", factor / n)
+    for adverb, factor in volume.get("adverbs", {}).items():
+        r.add(RATE, str(adverb), float(factor))
+
+
+def _compile_integrations(r: Rules, vocab: Vocabulary) -> None:
+    ctx = vocab.section("integration_context")
+    for name, entry in vocab.section("integrations").items():
+        ambiguous = {words_of(a) for a in entry.get("ambiguous", [])}
+        for alias in entry.get("aliases", []):
+            for phrase in expand(alias):
+                r.add(INTEGRATION, " ".join(phrase), Alias(name, phrase in ambiguous))
+                r.canonical[" ".join(phrase)] = name
+        r.canonical[name] = name
+        r.canonical[name.replace("_", " ")] = name
+        r.deny_before[name] = frozenset(entry.get("deny_before", []))
+        r.deny_after[name] = frozenset(entry.get("deny_after", []))
+    r.frame_before = frozenset(ctx.get("frame_before", []))
+    r.product_after = phrase_set(ctx.get("product_after", []))
+    r.common_before = frozenset(ctx.get("common_before", []))
+    for pattern in ctx.get("news", []):
+        r.add(NEWS, pattern, True)
+    for pattern in ctx.get("negation", []):
+        r.add(NEGATION, pattern, True)
+    for pattern in ctx.get("negation_after", []):
+        r.add(NEGATION_AFTER, pattern, True)
+
+
+def _compile_industries(r: Rules, vocab: Vocabulary) -> None:
+    ctx = vocab.section("industry_context")
+    for label, entry in vocab.section("industries").items():
+        org = {p for pattern in entry.get("org", []) for p in expand(pattern)}
+        r.org_heads[label] = frozenset(p[-1] for p in org)
+        for pattern in entry.get("cues", []) + entry.get("org", []):
+            for phrase in expand(pattern):
+                r.add(INDUSTRY, " ".join(phrase), Cue(label, phrase in org))
+    for pattern in ctx.get("ignore", []):
+        r.add(INDUSTRY, pattern, Cue(None, False))
+    for kind in ("anchors", "possession_anchors", "field_anchors"):
+        for pattern in ctx.get(kind, []):
+            r.add(ANCHOR, pattern, kind)
+    r.blockers = phrase_set(ctx.get("blockers", []))
+    r.max_gap = int(ctx.get("max_gap", 4))
+
+
+def _compile_urgency(r: Rules, vocab: Vocabulary) -> None:
+    urgency = vocab.section("urgency")
+    for level in ("high", "medium", "low"):
+        for pattern in urgency.get(level, []):
+            r.add(URGENCY, pattern, UrgencyCue(level, needs_intent=False))
+    frames = urgency.get("timeframes", {})
+    for level in ("high", "medium", "low"):
+        for pattern in frames.get(level, []):
+            r.add(URGENCY, pattern, UrgencyCue(level, needs_intent=True))
+    for pattern in urgency.get("ignore", []):
+        r.add(URGENCY, pattern, UrgencyCue(None, needs_intent=False))
+    for pattern in frames.get("intent", []):
+        r.add(INTENT, pattern, True)
+    for pattern in frames.get("report", []):
+        r.add(REPORT, pattern, True)
+    horizon = urgency.get("horizon", {})
+    r.horizon_units = {str(k): float(v) for k, v in horizon.get("units", {}).items()}
+    r.horizon_lead = frozenset(horizon.get("lead_words", []))
+    r.high_max_days = float(horizon.get("high_max_days", 31))
+    r.medium_max_days = float(horizon.get("medium_max_days", 120))

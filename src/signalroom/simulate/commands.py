@@ -1,0 +1,107 @@
+"""``signalroom simulate --script FILE``: one scripted call through the real agent session."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from signalroom.cli_common import HomeOption, JsonFlag, QueueOption, WarehouseOption
+from signalroom.console import err_console, fail, out_console, print_json
+
+
+def register(app: typer.Typer) -> None:
+    app.command(
+        "simulate",
+        help="Run one scripted call through the real AgentSession and store its record in the "
+        'home\'s outbox.\n\nThe script is JSON: {"turns": ["caller utterance", ...]}.\n\n'
+        "Example: signalroom simulate --script call.json --json",
+    )(simulate)
+
+
+def read_script(path: Path) -> list[str]:
+    """The caller's turns from a script file; a one-line error naming the problem otherwise."""
+    try:
+        data: Any = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        fail(f"script {path} does not exist", code=2)
+    except (OSError, UnicodeDecodeError) as exc:
+        fail(f"cannot read script {path}: {exc}", code=2)
+    except ValueError as exc:
+        fail(f"script {path} is not JSON: {exc}", code=2)
+    if not isinstance(data, dict) or not isinstance(data.get("turns"), list):
+        fail(f'script {path} must be an object like {{"turns": ["hello", ...]}}', code=2)
+    turns = data["turns"]
+    if not turns:
+        fail(f"script {path} has no turns", code=2)
+    for i, turn in enumerate(turns):
+        if not isinstance(turn, str) or not turn.strip():
+            fail(f"script {path}: turns[{i}] must be a non-empty string", code=2)
+    return [t.strip() for t in turns]
+
+
+def simulate(
+    script: Annotated[
+        Path, typer.Option("--script", help='JSON file: {"turns": ["caller utterance", ...]}.')
+    ],
+    home: HomeOption = None,
+    queue: QueueOption = None,
+    warehouse: WarehouseOption = None,
+    audio: Annotated[
+        bool, typer.Option("--audio", help="Run the audio pipeline (scripted STT and TTS).")
+    ] = False,
+    pace: Annotated[
+        float, typer.Option("--pace", min=0.0, help="Seconds to wait before each caller turn.")
+    ] = 0.0,
+    json_out: JsonFlag = False,
+) -> None:
+    import asyncio
+
+    from signalroom.config import load_settings
+    from signalroom.outbox import Outbox
+
+    from .runner import run_call
+
+    turns = read_script(script)
+    settings = load_settings(home, queue_url=queue, warehouse_url=warehouse)
+    settings.home.mkdir(parents=True, exist_ok=True)
+    outbox = Outbox(settings.outbox_path, settings.outbox)
+    with err_console.status("running the call...", spinner="dots"):
+        record = asyncio.run(
+            run_call(turns, settings=settings, sink=outbox.append, audio=audio, pace_s=pace)
+        )
+    if json_out:
+        print_json(json.loads(record.to_json()))
+        return
+    _print_summary(record, settings.outbox_path)
+
+
+def _print_summary(record: Any, outbox_path: Path) -> None:
+    from rich.table import Table
+
+    s = record.discovered_signals
+    m = record.metrics_summary
+    table = Table(show_header=False, box=None)
+    table.add_row("session", record.session_id)
+    table.add_row("record", f"{record.record_id} (revision {record.revision})")
+    table.add_row("close", str(record.close_reason))
+    table.add_row("stage", str(record.conversation_state))
+    table.add_row(
+        "signals",
+        f"team_size={s.team_size} monthly_volume={s.monthly_volume} "
+        f"integrations={','.join(s.integration_needs) or '-'} urgency={s.urgency} "
+        f"industry={s.industry}",
+    )
+    for call in record.tool_calls:
+        detail = call.query or call.customer_email or ""
+        outcome = "error: " + call.error if call.error else f"success={call.success}"
+        table.add_row("tool", f"{call.tool} {detail!r} {outcome}")
+    table.add_row(
+        "usage",
+        f"llm_tokens={m.llm_tokens} stt_audio_seconds={m.stt_audio_seconds} "
+        f"tts_characters={m.tts_characters}",
+    )
+    table.add_row("outbox", str(outbox_path))
+    out_console.print(table)
