@@ -80,7 +80,9 @@ async def test_booked_call_produces_the_full_record(settings: Settings) -> None:
 
     assert record.user_turns == len(BOOKED) and record.agent_turns and record.agent_turns > 6
     assert record.complete and record.close_reason == "user_initiated"
-    assert record.participant_identity and record.participant_identity.startswith("sha256:")
+    # the privacy policy hashes the caller identity with the deployment's key
+    assert record.participant_identity and record.participant_identity.startswith("h:")
+    assert record.redaction is not None and record.redaction["participant_identity"] == "hash"
     assert capture.final is not None and capture.final.record_id == record.record_id
 
 

@@ -17,6 +17,7 @@ import pytest
 from nats.js.api import AckPolicy, ConsumerConfig
 
 from signalroom.errors import ConfigError, PayloadTooLargeError, TransportError
+from signalroom.transports import open_transport
 from signalroom.transports.base import OutgoingMessage, Transport
 from signalroom.transports.nats_js import NatsTransport, from_url
 from tests.transports.contract import TransportContract
@@ -48,7 +49,7 @@ async def nats_dead_letters(
             while True:
                 try:
                     msgs = await sub.fetch(100, timeout=0.3)
-                except nats.errors.TimeoutError:
+                except TimeoutError:  # nats-py's or asyncio's: nothing more waiting
                     return found
                 found += [(m.data, (m.headers or {}).get("reason", "")) for m in msgs]
         finally:
@@ -306,3 +307,7 @@ async def test_publish_fails_while_server_down_and_recovers(own_server: OwnServe
         assert after.id in got and len(got - {down.id}) == 2
     finally:
         await t.close()
+
+
+def test_scheme_is_registered() -> None:
+    assert isinstance(open_transport("nats://127.0.0.1:4222/a.b"), NatsTransport)

@@ -181,7 +181,7 @@ class NatsTransport:
         sub = await self._subscription()
         try:
             raw = await sub.fetch(max(1, max_messages), timeout=max(timeout_s, 0.05))
-        except nats.errors.TimeoutError:
+        except TimeoutError:  # nats-py raises both its own and asyncio's: nothing arrived
             return []
         except _NATS_ERRORS as exc:
             raise self._error("fetch", exc) from None
