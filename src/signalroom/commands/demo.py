@@ -56,7 +56,9 @@ def demo(
     if queue or warehouse:  # the contract: a URL given to demo sticks to its home
         save_settings(home, {"queue_url": queue, "warehouse_url": warehouse})
     settings = load_settings(home, queue_url=queue, warehouse_url=warehouse)
+    log_path = _log_to_file(settings.log_dir / "demo.log")
     summary = asyncio.run(_run(settings, sessions, seed, audio, pace, no_service))
+    summary["log"] = str(log_path)
     if json_out:
         print_json(summary)
     else:
@@ -67,6 +69,25 @@ def demo(
             "outbox",
             hint=f"signalroom outbox status --home {home}",
         )
+
+
+def _log_to_file(path: Path) -> Path:
+    """The calls' own logs (LiveKit's included) go to the home's log file, not the terminal.
+
+    Expected events such as a refused booking are logged by LiveKit as warnings; on the
+    console they would read like failures of the demo.
+    """
+    import logging
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    for name in ("livekit", "signalroom"):
+        logger = logging.getLogger(name)
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+        logger.propagate = False
+    return path
 
 
 async def _run(
@@ -141,9 +162,18 @@ def _print_summary(summary: dict[str, Any], home: Path) -> None:
     table.add_row("llm tokens", str(summary["llm_tokens"]))
     table.add_row("records delivered", f"{summary['delivered_to_queue']} → {summary['queue']}")
     if "service" in summary:
-        table.add_row("service", ", ".join(f"{k} {v}" for k, v in summary["service"].items()))
+        service = summary["service"]
+        table.add_row(
+            "service",
+            ", ".join(
+                f"{k.replace('_', ' ')} {service[k]}"
+                for k in ("processed", "applied", "skipped_stale", "dead_lettered")
+                if k in service
+            ),
+        )
         table.add_row("warehouse", str(summary["warehouse"]))
         table.add_row("report", str(summary["report"]))
+    table.add_row("log", summary["log"])
     err_console.print(table)
     if summary.get("warehouse"):
         err_console.print(f"open the live dashboard: [bold]signalroom dashboard --home {home}[/]")

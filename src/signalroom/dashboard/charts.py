@@ -1,0 +1,268 @@
+"""Vega-Lite chart specifications built with altair.
+
+altair builds and validates the specifications on the server; the browser renders them with
+the vendored vega, vega-lite and vega-embed scripts (``static/vendor``), so no chart needs the
+internet. Each function takes plain rows from :mod:`signalroom.dashboard.queries` and returns
+the specification as a dict, ready for ``json.dumps``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+import altair as alt
+
+from signalroom.dashboard.queries import GRADES
+from signalroom.dashboard.reader import Row
+
+Spec = dict[str, Any]
+
+INK = "#1f2937"
+MUTED = "#6b7280"
+GRID = "#eef0f3"
+BLUE = "#2563eb"
+TEAL = "#0d9488"
+AMBER = "#d97706"
+RED = "#dc2626"
+GRADE_COLORS = ["#15803d", "#65a30d", "#ca8a04", "#ea580c", "#dc2626"]
+OUTCOME_COLORS = {
+    "booked": "#15803d",
+    "qualified": BLUE,
+    "disqualified": "#9ca3af",
+    "abandoned": AMBER,
+}
+
+
+def _data(values: list[Row]) -> Any:
+    """Inline data for a chart (altair's ``Data`` has no type hints)."""
+    return alt.Data(values=values)  # type: ignore[no-untyped-call]
+
+
+def _finish(chart: alt.TopLevelMixin, height: int = 220) -> Spec:
+    styled = (
+        chart.properties(width="container", height=height)
+        .configure(
+            font="Inter, system-ui, -apple-system, Segoe UI, sans-serif", background="transparent"
+        )
+        .configure_view(stroke=None)
+        .configure_axis(
+            labelColor=MUTED,
+            titleColor=MUTED,
+            gridColor=GRID,
+            domainColor="#d1d5db",
+            tickColor="#d1d5db",
+            labelFontSize=11,
+            titleFontSize=11,
+            titleFontWeight="normal",
+        )
+        .configure_legend(
+            labelColor=INK, titleColor=MUTED, orient="top", labelFontSize=11, title=None
+        )
+    )
+    spec: Spec = styled.to_dict()
+    return spec
+
+
+def _plain(rows: Sequence[Row]) -> list[Row]:
+    """JSON-ready copies: dates as ISO strings, everything else unchanged."""
+    out = []
+    for row in rows:
+        out.append(
+            {k: v.isoformat() if isinstance(v, date | datetime) else v for k, v in row.items()}
+        )
+    return out
+
+
+def _count_axis(title: str = "calls") -> alt.Axis:
+    return alt.Axis(title=title, tickMinStep=1, format=",d")
+
+
+def calls_per_day(daily: Sequence[Row]) -> Spec:
+    """Bars of all calls per day, with lines for the qualified and booked among them."""
+    values = [
+        {"day": r["day"], "series": series, "calls": r[key]}
+        for r in _plain(daily)
+        for series, key in (
+            ("All calls", "calls"),
+            ("Qualified", "qualified"),
+            ("Booked", "booked"),
+        )
+    ]
+    color = alt.Color(
+        "series:N",
+        scale=alt.Scale(
+            domain=["All calls", "Qualified", "Booked"], range=["#bfdbfe", TEAL, AMBER]
+        ),
+    )
+    # A day time unit gives each bar the width of its day; lines sit on the bars' centres.
+    axis = alt.Axis(format="%b %d", labelAngle=0)
+    base = alt.Chart(_data(values)).encode(
+        y=alt.Y("calls:Q", axis=_count_axis()),
+        color=color,
+        tooltip=[alt.Tooltip("day:T", format="%Y-%m-%d"), "series:N", "calls:Q"],
+    )
+    bars = (
+        base.transform_filter(alt.datum.series == "All calls")
+        .mark_bar(cornerRadiusTopLeft=2, cornerRadiusTopRight=2, width={"band": 0.8})
+        .encode(x=alt.X("yearmonthdate(day):T", title=None, axis=axis))
+    )
+    lines = (
+        base.transform_filter(alt.datum.series != "All calls")
+        .mark_line(strokeWidth=2, point=len(daily) <= 45)
+        .encode(x=alt.X("yearmonthdate(day):T", title=None, axis=axis, bandPosition=0.5))
+    )
+    return _finish(alt.layer(bars, lines))
+
+
+def latency_per_day(daily: Sequence[Row]) -> Spec:
+    values = [
+        {"day": r["day"], "series": series, "ms": r[key]}
+        for r in _plain(daily)
+        for series, key in (("p50", "latency_p50_ms"), ("p95", "latency_p95_ms"))
+        if r[key] is not None
+    ]
+    chart = (
+        alt.Chart(_data(values))
+        .mark_line(point=len(daily) <= 31, strokeWidth=2, interpolate="monotone")
+        .encode(
+            x=alt.X("day:T", title=None, axis=alt.Axis(format="%b %d", labelAngle=0)),
+            y=alt.Y("ms:Q", title="turn latency (ms)"),
+            color=alt.Color("series:N", scale=alt.Scale(domain=["p50", "p95"], range=[TEAL, RED])),
+            tooltip=[
+                alt.Tooltip("day:T", format="%Y-%m-%d"),
+                "series:N",
+                alt.Tooltip("ms:Q", format=",.0f"),
+            ],
+        )
+    )
+    return _finish(chart)
+
+
+def grades(rows: Sequence[Row]) -> Spec:
+    chart = (
+        alt.Chart(_data(_plain(rows)))
+        .mark_bar(cornerRadiusTopLeft=3, cornerRadiusTopRight=3)
+        .encode(
+            x=alt.X("grade:N", title=None, sort=list(GRADES), axis=alt.Axis(labelAngle=0)),
+            y=alt.Y("calls:Q", axis=_count_axis()),
+            color=alt.Color(
+                "grade:N",
+                scale=alt.Scale(domain=list(GRADES), range=GRADE_COLORS),
+                legend=None,
+            ),
+            tooltip=["grade:N", alt.Tooltip("calls:Q", format=",")],
+        )
+    )
+    return _finish(chart)
+
+
+def _hbar(rows: Sequence[Row], label: str, color: str) -> alt.Chart:
+    chart: alt.Chart = (
+        alt.Chart(_data(_plain(rows)))
+        .mark_bar(color=color, cornerRadiusTopRight=3, cornerRadiusBottomRight=3)
+        .encode(
+            y=alt.Y(f"{label}:N", title=None, sort="-x"),
+            x=alt.X("calls:Q", axis=_count_axis()),
+            tooltip=[f"{label}:N", alt.Tooltip("calls:Q", format=",")],
+        )
+    )
+    return chart
+
+
+def integrations(rows: Sequence[Row]) -> Spec:
+    return _finish(_hbar(rows, "name", BLUE), height=max(80, 24 * len(rows)))
+
+
+def industries(rows: Sequence[Row]) -> Spec:
+    """Calls per industry, split into qualified and not qualified leads."""
+    values = [
+        {
+            "industry": str(r["industry"]).replace("_", " "),
+            "series": series,
+            "calls": count,
+            "order": i,
+        }
+        for r in rows
+        for i, (series, count) in enumerate(
+            (("Qualified", r["qualified"]), ("Not qualified", r["calls"] - r["qualified"]))
+        )
+    ]
+    order = [str(r["industry"]).replace("_", " ") for r in rows]
+    chart = (
+        alt.Chart(_data(values))
+        .mark_bar(cornerRadiusTopRight=2, cornerRadiusBottomRight=2)
+        .encode(
+            y=alt.Y("industry:N", title=None, sort=order),
+            x=alt.X("calls:Q", stack="zero", axis=_count_axis()),
+            color=alt.Color(
+                "series:N",
+                scale=alt.Scale(domain=["Qualified", "Not qualified"], range=[BLUE, "#bfdbfe"]),
+            ),
+            order=alt.Order("order:Q"),
+            tooltip=["industry:N", "series:N", alt.Tooltip("calls:Q", format=",")],
+        )
+    )
+    return _finish(chart, height=max(80, 26 * len(rows)))
+
+
+def outcomes(rows: Sequence[Row]) -> Spec:
+    domain = [o for o in OUTCOME_COLORS if any(r["outcome"] == o for r in rows)]
+    domain += [r["outcome"] for r in rows if r["outcome"] not in OUTCOME_COLORS]
+    chart = (
+        alt.Chart(_data(_plain(rows)))
+        .mark_arc(innerRadius=55, stroke="#fff", strokeWidth=2)
+        .encode(
+            theta=alt.Theta("calls:Q"),
+            color=alt.Color(
+                "outcome:N",
+                scale=alt.Scale(
+                    domain=domain, range=[OUTCOME_COLORS.get(o, MUTED) for o in domain]
+                ),
+                legend=alt.Legend(orient="right"),
+            ),
+            tooltip=["outcome:N", alt.Tooltip("calls:Q", format=",")],
+        )
+    )
+    return _finish(chart)
+
+
+def sentiment_curve(turns: Sequence[Row]) -> Spec:
+    values = [{"turn": int(t["turn_index"]), "compound": float(t["compound"])} for t in turns]
+    base = alt.Chart(_data(values))
+    line = base.mark_line(color=BLUE, strokeWidth=2, point=alt.OverlayMarkDef(size=50)).encode(
+        x=alt.X("turn:O", title="user turn", axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("compound:Q", title="sentiment", scale=alt.Scale(domain=[-1, 1])),
+        tooltip=["turn:O", alt.Tooltip("compound:Q", format="+.2f")],
+    )
+    zero = alt.Chart(_data([{"y": 0}])).mark_rule(color="#9ca3af").encode(y="y:Q")
+    return _finish(alt.layer(zero, line), height=180)
+
+
+def turn_latency(turns: Sequence[Row]) -> Spec:
+    # Replies are labelled by the user turn they answer (the collector's ``turn-N`` ids).
+    values = [
+        {
+            "reply": int(t["index"]),
+            "answers": str(t.get("turn_id", "")).removeprefix("turn-"),
+            "ms": float(t["e2e_latency_ms"]),
+        }
+        for t in turns
+        if t.get("e2e_latency_ms") is not None
+    ]
+    chart = (
+        alt.Chart(_data(values))
+        .mark_bar(color=TEAL, cornerRadiusTopLeft=2, cornerRadiusTopRight=2)
+        .encode(
+            x=alt.X(
+                "answers:N",
+                title="reply to user turn",
+                sort=alt.EncodingSortField("reply"),
+                axis=alt.Axis(labelAngle=0),
+            ),
+            y=alt.Y("ms:Q", title="end-to-end latency (ms)"),
+            tooltip=["answers:N", alt.Tooltip("ms:Q", format=",.0f")],
+        )
+    )
+    return _finish(chart, height=180)

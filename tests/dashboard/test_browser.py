@@ -1,0 +1,206 @@
+"""The dashboard in real headless Chromium (Debian's /usr/bin/chromium, driven by Playwright).
+
+Screenshots go to tests/artifacts/; with SIGNALROOM_UPDATE_DOC_IMAGES=1 the overview and call
+pages are also saved as docs/images/overview.png and docs/images/call-detail.png.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from signalroom.dashboard.report import render_report
+from tests.dashboard.server import dashboard_server
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "tests" / "artifacts"
+DOC_IMAGES = ROOT / "docs" / "images"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        pytest.skip("needs Chromium at /usr/bin/chromium (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        instance = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield instance
+        instance.close()
+
+
+class Watched:
+    """A page plus every console error, page error and request it produced."""
+
+    def __init__(self, browser: Any) -> None:
+        self.context = browser.new_context(viewport={"width": 1360, "height": 900})
+        self.page = self.context.new_page()
+        self.errors: list[str] = []
+        self.requests: list[str] = []
+        self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("request", lambda r: self.requests.append(r.url))
+
+    def charts_rendered(self) -> int:
+        charts = self.page.locator("[data-chart]")
+        count = charts.count()
+        for i in range(count):
+            chart = charts.nth(i)
+            chart.locator("svg").first.wait_for(timeout=10_000)
+            self.page.wait_for_function(
+                "el => el.getAttribute('data-rendered') === 'true'",
+                arg=chart.element_handle(),
+                timeout=10_000,
+            )
+            marks = chart.locator("svg path, svg rect, svg line").count()
+            assert marks > 3, f"chart {i} drew nothing"
+        return count
+
+    def shot(self, name: str, doc_name: str | None = None) -> None:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        self.page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+        if doc_name and os.environ.get("SIGNALROOM_UPDATE_DOC_IMAGES") == "1":
+            DOC_IMAGES.mkdir(parents=True, exist_ok=True)
+            self.page.screenshot(path=str(DOC_IMAGES / doc_name), full_page=True)
+
+
+@pytest.fixture
+def watched(browser: Any) -> Iterator[Watched]:
+    w = Watched(browser)
+    yield w
+    w.context.close()
+
+
+def test_every_page_loads_cleanly_and_draws_its_charts(watched: Watched, base_url, records):
+    expected_charts = {"/": 6, "/?days=all": 6, "/leads": 0, f"/calls/{records[1].session_id}": 2}
+    for path, charts in expected_charts.items():
+        response = watched.page.goto(base_url + path)
+        assert response is not None and response.status == 200
+        assert watched.charts_rendered() == charts, path
+    assert watched.errors == []
+    # Everything, chart libraries included, came from the dashboard itself.
+    assert all(url.startswith(base_url) for url in watched.requests), watched.requests
+    watched.page.goto(base_url + "/")
+    watched.charts_rendered()
+    watched.shot("overview", "overview.png")
+
+
+def test_a_filter_changes_the_table(watched: Watched, base_url, records):
+    page = watched.page
+    page.goto(base_url + "/leads")
+    rows = page.locator("#leads-table tbody tr")
+    assert rows.count() == len(records)
+    page.select_option("#f-industry", "legal")
+    page.check("input[name=grade][value=A]")
+    with page.expect_navigation():
+        page.click("#apply")
+    assert "industry=legal" in page.url and "grade=A" in page.url
+    legal_a = rows.count()
+    assert 0 < legal_a < len(records)
+    for i in range(legal_a):
+        cells = rows.nth(i).locator("td")
+        assert cells.nth(5).inner_text() == "legal"
+        assert cells.nth(2).inner_text() == "A"
+    export = page.get_attribute("#export", "href")
+    assert export is not None and "industry=legal" in export
+    watched.shot("leads-filtered")
+    assert watched.errors == []
+
+
+def test_clicking_a_lead_opens_its_call(watched: Watched, base_url):
+    page = watched.page
+    page.goto(base_url + "/leads?sort=score&order=desc")
+    link = page.locator("#leads-table tbody tr a").first
+    session_id = link.inner_text()
+    with page.expect_navigation():
+        link.click()
+    assert page.url.endswith(f"/calls/{session_id}")
+    assert session_id in page.locator("h1").inner_text()
+    assert page.locator("#timeline mark.sig").count() >= 3
+    assert page.locator("#timeline .tl-tool").count() >= 1
+    assert page.locator("#analyzers tbody tr").count() == 5
+    assert watched.charts_rendered() == 2
+    assert watched.errors == []
+    watched.shot("call-detail", "call-detail.png")
+
+
+def test_unknown_call_shows_the_404_page(watched: Watched, base_url):
+    response = watched.page.goto(base_url + "/calls/nobody-called")
+    assert response is not None and response.status == 404
+    assert "nobody-called" in watched.page.locator("main").inner_text()
+
+
+def _own_address() -> str | None:
+    """A non-loopback IPv4 address of this machine, if it has one."""
+    try:
+        out = subprocess.run(["hostname", "-I"], capture_output=True, text=True, timeout=5).stdout
+    except OSError:
+        return None
+    for candidate in out.split():
+        if ":" not in candidate and not candidate.startswith("127."):
+            try:
+                with socket.socket() as s:
+                    s.bind((candidate, 0))
+                return candidate
+            except OSError:
+                continue
+    return None
+
+
+def test_off_localhost_needs_the_token(browser, warehouse_url, tmp_path: Path):
+    address = _own_address()
+    if address is None:
+        pytest.skip("this machine has no non-loopback IPv4 address to bind")
+    env = {"SIGNALROOM_DASHBOARD__TOKEN": "tok-" + os.urandom(8).hex()}
+    with dashboard_server(warehouse_url, tmp_path, host=address, env=env) as base:
+        w = Watched(browser)
+        try:
+            refused = w.page.goto(base + "/leads")
+            assert refused is not None and refused.status == 401
+            opened = w.page.goto(base + "/leads?token=" + env["SIGNALROOM_DASHBOARD__TOKEN"])
+            assert opened is not None and opened.status == 200
+            assert w.page.url == base + "/leads"  # the token left the address bar
+            cookie = next(c for c in w.context.cookies() if c["name"] == "signalroom_dashboard")
+            assert cookie["httpOnly"] is True
+            again = w.page.goto(base + "/")
+            assert again is not None and again.status == 200
+            assert w.charts_rendered() == 6
+        finally:
+            w.context.close()
+
+
+def test_report_opens_offline_from_disk(watched: Watched, warehouse_url, tmp_path: Path):
+    report = render_report(warehouse_url, tmp_path / "report.html")
+    blocked: list[str] = []
+
+    def only_files(route: Any) -> None:
+        if route.request.url.startswith(("file:", "data:")):
+            route.continue_()
+        else:
+            blocked.append(route.request.url)
+            route.abort()
+
+    watched.context.route("**/*", only_files)
+    watched.page.goto(report.as_uri())
+    assert watched.charts_rendered() == 6
+    assert blocked == [] and watched.errors == []
+    watched.shot("report")
