@@ -1,0 +1,95 @@
+"""``signalroom forget``: erase a person's or a call's data, or apply the retention period."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from signalroom.cli_common import HomeOption, JsonFlag, QueueOption, WarehouseOption
+from signalroom.console import err_console, fail, out_console, print_json
+
+
+def register(app: typer.Typer) -> None:
+    app.command(
+        "forget",
+        help="Erase every record that mentions an email (raw or as its keyed hash), one "
+        "session, or everything older than the retention period: from the outbox, the queue "
+        "and its dead letters, the warehouse and the local booking store. Prints what it "
+        "removed per place. CRMs and webhook receivers keep their own copies (see "
+        "docs/privacy.md).\n\n"
+        "Example: signalroom forget --email jane@acme.com --home ./signalroom-demo",
+    )(forget)
+
+
+def forget(
+    home: HomeOption = None,
+    email: Annotated[
+        str | None, typer.Option("--email", help="Erase records that mention this email.")
+    ] = None,
+    session: Annotated[
+        str | None, typer.Option("--session", help="Erase the records of this session id.")
+    ] = None,
+    older_than_days: Annotated[
+        int | None,
+        typer.Option("--older-than-days", min=1, help="Erase records that started before N days."),
+    ] = None,
+    expired: Annotated[
+        bool,
+        typer.Option("--expired", help="Erase records older than privacy.retention_days."),
+    ] = False,
+    queue: QueueOption = None,
+    warehouse: WarehouseOption = None,
+    json_out: JsonFlag = False,
+) -> None:
+    from signalroom.config import load_settings
+    from signalroom.errors import SignalroomError
+    from signalroom.reliability.erasure import Subject, forget, subject_key
+
+    chosen = [
+        name
+        for name, given in (
+            ("--email", email is not None),
+            ("--session", session is not None),
+            ("--older-than-days", older_than_days is not None),
+            ("--expired", expired),
+        )
+        if given
+    ]
+    if len(chosen) != 1:
+        fail(
+            "give exactly one of --email, --session, --older-than-days, --expired"
+            + (f" (got {', '.join(chosen)})" if chosen else ""),
+            hint="signalroom forget --email jane@acme.com",
+            code=2,
+        )
+    settings = load_settings(home, queue_url=queue, warehouse_url=warehouse)
+    try:
+        if email is not None:
+            subject = Subject.for_email(email, subject_key(settings))
+        elif session is not None:
+            subject = Subject.for_session(session)
+        else:
+            days = older_than_days or settings.privacy.retention_days
+            if days is None:
+                fail(
+                    "privacy.retention_days is not set",
+                    hint="set [privacy] retention_days in signalroom.toml, or --older-than-days",
+                    code=2,
+                )
+            subject = Subject.older_than(days)
+        with err_console.status(f"erasing {subject.label}...", spinner="dots"):
+            report = forget(settings, subject)
+    except SignalroomError as exc:
+        fail(str(exc), hint=exc.hint, code=2 if not exc.retryable else 1)
+    if json_out:
+        print_json(report.as_dict())
+        return
+    for place, counts in report.removed.items():
+        parts = ", ".join(f"{n} {what}" for what, n in counts.items())
+        out_console.print(f"{place}: removed {parts}")
+    for place, reason in report.skipped.items():
+        out_console.print(f"{place}: not searched: {reason}")
+    for note in report.notes:
+        out_console.print(f"note: {note}")
+    out_console.print(f"{report.total} items removed for {subject.label}")
