@@ -97,7 +97,7 @@ def test_simulate_bad_script_is_one_line_without_traceback(tmp_path: Path) -> No
     assert "does not exist" in result.stderr and "Traceback" not in result.stderr
 
 
-def test_simulate_runs_a_call_and_stores_it_in_the_outbox(tmp_path: Path) -> None:
+def test_simulate_delivers_a_call_like_the_demo(tmp_path: Path) -> None:
     script = tmp_path / "call.json"
     script.write_text(
         json.dumps({"turns": ["Hi, we're a law firm with 12 people.", "How much does it cost?"]})
@@ -113,4 +113,13 @@ def test_simulate_runs_a_call_and_stores_it_in_the_outbox(tmp_path: Path) -> Non
     from signalroom.outbox import Outbox
 
     status = Outbox(home / "outbox.sqlite").status()
-    assert status.pending == 1
+    assert (status.pending, status.sent) == (0, 1)
+
+    import duckdb
+
+    con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
+    try:
+        rows = con.execute("SELECT record_id, complete FROM sessions").fetchall()
+    finally:
+        con.close()
+    assert rows == [(record["record_id"], True)]

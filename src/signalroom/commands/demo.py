@@ -93,60 +93,18 @@ def _log_to_file(path: Path) -> Path:
 async def _run(
     settings: Any, sessions: int, seed: int, audio: bool, pace: float, no_service: bool
 ) -> dict[str, Any]:
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-    from signalroom.outbox import Outbox
+    from signalroom.simulate.pipeline import deliver
     from signalroom.simulate.runner import run_calls
     from signalroom.simulate.scenarios import generate_scenarios
-    from signalroom.transports import open_transport
-    from signalroom.transports.redis_streams import redact_url  # any URL: hides its password
 
-    outbox = Outbox(settings.outbox_path, settings.outbox)
     scenarios = generate_scenarios(sessions, seed)
-    records = []
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
-    with Progress(*columns, console=err_console, transient=True) as progress:
-        task = progress.add_task("simulated calls", total=sessions)
-        records = await run_calls(
-            scenarios,
-            settings=settings,
-            sink=outbox.append,
-            audio=audio,
-            pace_s=pace,
-            on_done=lambda _r: progress.advance(task),
-        )
-        progress.update(task, description="delivering to the queue")
-        transport = open_transport(settings.resolved_queue_url)
-        try:
-            await outbox.forward(transport)
-        finally:
-            await transport.close()
-    status = outbox.status().as_dict()
-    summary: dict[str, Any] = {
-        "sessions": len(records),
-        "signals_found": sum(len(r.signal_evidence) for r in records),
-        "signal_sources": sorted({e.source for r in records for e in r.signal_evidence}),
-        "tools_called": sum(len(r.tool_calls) for r in records),
-        "tools": sorted({c.tool for r in records for c in r.tool_calls}),
-        "llm_tokens": sum(r.metrics_summary.llm_tokens or 0 for r in records),
-        "delivered_to_queue": len(records) - status["pending"] - status["parked"],
-        "outbox": status,
-        "queue": redact_url(settings.resolved_queue_url),
-        "warehouse": None,
-        "report": None,
-    }
-    if no_service:
-        return summary
-    from signalroom.dashboard.report import render_report
-    from signalroom.service.runner import run_service
 
-    with err_console.status("analyzing in the service...", spinner="dots"):
-        stats = await run_service(settings, until_idle=True)
-    summary["service"] = stats.as_dict()
-    summary["warehouse"] = redact_url(settings.resolved_warehouse_url)
-    summary["report"] = str(
-        render_report(settings.resolved_warehouse_url, settings.home / "report.html")
-    )
+    async def produce(sink: Any, done: Any) -> Any:
+        return await run_calls(
+            scenarios, settings=settings, sink=sink, audio=audio, pace_s=pace, on_done=done
+        )
+
+    _records, summary = await deliver(settings, produce, sessions, no_service=no_service)
     return summary
 
 

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from signalroom.cli_common import HomeOption, JsonFlag, QueueOption, WarehouseOption
-from signalroom.console import err_console, fail, out_console, print_json
+from signalroom.console import fail, out_console, print_json
 
 
 def register(app: typer.Typer) -> None:
@@ -55,30 +55,37 @@ def simulate(
     pace: Annotated[
         float, typer.Option("--pace", min=0.0, help="Seconds to wait before each caller turn.")
     ] = 0.0,
+    no_service: Annotated[
+        bool, typer.Option("--no-service", help="Stop after delivery to the queue.")
+    ] = False,
     json_out: JsonFlag = False,
 ) -> None:
     import asyncio
 
-    from signalroom.config import load_settings
-    from signalroom.outbox import Outbox
+    from signalroom.config import load_settings, save_settings
+    from signalroom.record import SessionRecord
 
+    from .pipeline import deliver
     from .runner import run_call
 
     turns = read_script(script)
+    if home is not None and (queue or warehouse):  # as demo: a URL given sticks to its home
+        save_settings(home, {"queue_url": queue, "warehouse_url": warehouse})
     settings = load_settings(home, queue_url=queue, warehouse_url=warehouse)
-    settings.home.mkdir(parents=True, exist_ok=True)
-    outbox = Outbox(settings.outbox_path, settings.outbox)
-    with err_console.status("running the call...", spinner="dots"):
-        record = asyncio.run(
-            run_call(turns, settings=settings, sink=outbox.append, audio=audio, pace_s=pace)
-        )
+
+    async def produce(sink: Any, done: Any) -> list[SessionRecord]:
+        record = await run_call(turns, settings=settings, sink=sink, audio=audio, pace_s=pace)
+        done(record)
+        return [record]
+
+    records, summary = asyncio.run(deliver(settings, produce, 1, no_service=no_service))
     if json_out:
-        print_json(json.loads(record.to_json()))
+        print_json(json.loads(records[0].to_json()))
         return
-    _print_summary(record, settings.outbox_path)
+    _print_summary(records[0], summary)
 
 
-def _print_summary(record: Any, outbox_path: Path) -> None:
+def _print_summary(record: Any, delivery: dict[str, Any]) -> None:
     from rich.table import Table
 
     s = record.discovered_signals
@@ -103,5 +110,7 @@ def _print_summary(record: Any, outbox_path: Path) -> None:
         f"llm_tokens={m.llm_tokens} stt_audio_seconds={m.stt_audio_seconds} "
         f"tts_characters={m.tts_characters}",
     )
-    table.add_row("outbox", str(outbox_path))
+    table.add_row("queue", f"{delivery['delivered_to_queue']} → {delivery['queue']}")
+    if delivery.get("warehouse"):
+        table.add_row("warehouse", str(delivery["warehouse"]))
     out_console.print(table)

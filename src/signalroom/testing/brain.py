@@ -31,7 +31,7 @@ GOODBYE = "Thanks so much for your time. Have a great day, goodbye!"
 _EMAIL = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)*", re.UNICODE)
 _SPOKEN_EMAIL = re.compile(r"\b([\w.]+) at ([\w-]+) dot ([a-z]{2,})\b", re.IGNORECASE)
 _NAME = re.compile(
-    r"\b(?:my name is|my name's|name is|this is|i am|i'm)\s+"
+    r"\b(?i:my name is|my name's|name is|this is|i am|i'm)\s+"
     r"([A-Z][\w'-]+(?:\s+[A-Z][\w'-]+){0,2})"
 )
 _TIME = re.compile(
