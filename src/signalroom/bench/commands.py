@@ -31,6 +31,10 @@ def bench(
     json_path: Annotated[
         Path | None, typer.Option("--json", help="Write the results to this JSON file.")
     ] = None,
+    markdown_path: Annotated[
+        Path | None,
+        typer.Option("--markdown", help="Also write the results as a Markdown table."),
+    ] = None,
     only: Annotated[
         list[str] | None, typer.Option("--only", help="Run only these groups (repeatable).")
     ] = None,
@@ -84,6 +88,9 @@ def bench(
     if json_path is not None:
         json_path.parent.mkdir(parents=True, exist_ok=True)
         json_path.write_text(json.dumps(payload, indent=2) + "\n")
+    if markdown_path is not None:
+        markdown_path.parent.mkdir(parents=True, exist_ok=True)
+        markdown_path.write_text(markdown_table(results))
     names = {r.name for r in results}
     missing = [n for n in EXPECTED if n not in names] if not only else []
     invalid = [r.name for r in results if not r.valid()]
@@ -91,6 +98,21 @@ def bench(
         detail = "; ".join(failures + [f"missing {n}" for n in missing] +
                            [f"{n} is not a positive finite number" for n in invalid])  # fmt: skip
         fail(f"benchmark incomplete: {detail}", hint="see the failures above")
+
+
+def markdown_table(results: list[Any]) -> str:
+    """The results as the Markdown table docs/benchmarks.md carries."""
+    lines = [
+        "| name | value | unit | baseline | ratio | goal | what it measures |",
+        "| --- | ---: | --- | ---: | ---: | --- | --- |",
+    ]
+    for r in results:
+        cells = [
+            f"`{r.name}`", _fmt(r.value), r.unit, _fmt(r.baseline), _fmt(r.ratio),
+            r.goal or "", (r.note or "").replace("|", "/"),
+        ]  # fmt: skip
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
 
 
 def _fmt(value: float | None) -> str:
