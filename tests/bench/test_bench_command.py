@@ -34,12 +34,13 @@ def test_markdown_table_has_a_row_per_result() -> None:
 def test_every_contract_name_is_produced_by_the_suite() -> None:
     import inspect
 
+    import signalroom.bench.privacy as privacy_bench
     import signalroom.bench.service as service_bench
 
-    # the service group delegates to its module's bench(); every other group names its figures
+    # the service and privacy groups delegate; every other group names its figures
     # (the EXPECTED tuple itself is not part of any group's source)
     sources = "".join(inspect.getsource(fn) for _, fn in SUITE)
-    sources += inspect.getsource(service_bench.bench)
+    sources += inspect.getsource(service_bench.bench) + inspect.getsource(privacy_bench)
     for name in EXPECTED:
         assert f'"{name}"' in sources, name
     assert len(SUITE) >= 8
