@@ -236,6 +236,14 @@ def decode_record(payload: bytes | str | dict[str, Any]) -> SessionRecord:
     if isinstance(payload, dict):
         data: Any = payload
     else:
+        # pydantic parses and validates JSON in one pass, without an intermediate dict; any
+        # failure takes the path below, so errors read the same whichever path ran.
+        try:
+            record = SessionRecord.model_validate_json(payload)
+        except (ValidationError, ValueError, RecursionError):
+            record = None
+        if record is not None and _known_major(record.schema_version):
+            return record
         try:
             data = json.loads(payload)
         except (ValueError, UnicodeDecodeError, RecursionError) as exc:
@@ -256,6 +264,13 @@ def decode_record(payload: bytes | str | dict[str, Any]) -> SessionRecord:
         raise InvalidRecordError(_describe(exc)) from None
     except RecursionError:
         raise InvalidRecordError("record is nested too deeply") from None
+
+
+def _known_major(version: str) -> bool:
+    try:
+        return schema_major(version) == SCHEMA_MAJOR
+    except UnknownSchemaVersionError:
+        return False
 
 
 def _describe(exc: ValidationError) -> str:

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import os
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -64,3 +66,61 @@ def test_file_is_free_for_readers_between_batches(
     warehouse.release_writer_lock()
     assert rows == [("B", "booked", True)]
     assert versions == (1,)
+
+
+def _analyzed(seed_record_dict: dict[str, Any], n: int) -> list[AnalyzedSession]:
+    out = []
+    for i in range(n):
+        record = decode_record({**seed_record_dict, "record_id": f"hold-{i}", "revision": 1})
+        out.append(AnalyzedSession(record, run_analyzers(record, default_analyzers())))
+    return out
+
+
+def _queued_batches(warehouse: DuckDBWarehouse, batches: list[list[AnalyzedSession]]) -> int:
+    """Write ``batches`` from threads queued behind a first one; return how often it opened."""
+    opened: list[float] = []
+    real_open = warehouse._open
+
+    def counting_open() -> duckdb.DuckDBPyConnection:
+        opened.append(time.monotonic())
+        return real_open()
+
+    warehouse._open = counting_open  # type: ignore[method-assign]
+    others = [threading.Thread(target=warehouse.apply_sync, args=(b,)) for b in batches[1:]]
+    with warehouse._connection():
+        for thread in others:
+            thread.start()
+        deadline = time.monotonic() + 5
+        while warehouse._waiting < len(others) and time.monotonic() < deadline:
+            time.sleep(0.005)
+        warehouse.apply_sync(batches[0])  # nested in the holder's thread: its own connection
+    for thread in others:
+        thread.join(10)
+    return len(opened)
+
+
+def test_queued_batches_share_one_open_then_release(
+    tmp_path: Path, seed_record_dict: dict[str, Any]
+) -> None:
+    path = tmp_path / "w.duckdb"
+    warehouse = DuckDBWarehouse(f"duckdb://{path}")
+    items = _analyzed(seed_record_dict, 4)
+    warehouse.apply_sync(items[:1])
+    opens = _queued_batches(warehouse, [items[1:2], items[2:3], items[3:4]])
+    # The holder and its nested write open twice; the two queued batches reuse the holder's.
+    assert opens == 2
+    # Nobody waits any more: the file is closed and a reader gets in at once.
+    reader = duckdb.connect(str(path), read_only=True)
+    try:
+        assert reader.execute("SELECT count(*) FROM sessions").fetchone() == (4,)
+    finally:
+        reader.close()
+
+
+def test_hold_is_bounded_in_time(tmp_path: Path, seed_record_dict: dict[str, Any]) -> None:
+    warehouse = DuckDBWarehouse(f"duckdb://{tmp_path / 'w.duckdb'}", hold_s=0.0)
+    items = _analyzed(seed_record_dict, 3)
+    warehouse.apply_sync(items[:1])
+    # With no time to hold, every queued batch opens (and closes) the file itself.
+    assert _queued_batches(warehouse, [items[1:2], items[2:3]]) == 3
+    assert warehouse.count("sessions") == 3

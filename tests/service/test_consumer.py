@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import gc
 import json
 from typing import Any
 
@@ -13,6 +14,8 @@ from signalroom.config import ServiceSettings
 from signalroom.destinations.warehouse import Warehouse, open_warehouse
 from signalroom.errors import DestinationError, DestinationRejectedError
 from signalroom.service import Service
+from signalroom.service.consumer import GC_FULL_EVERY
+from signalroom.transports.base import Message
 from signalroom.transports.memory import MemoryTransport, queue_state
 from tests.destinations.conftest import create_database, drop_database
 from tests.service.conftest import RecordingSink, dead, publish, record_body
@@ -40,6 +43,25 @@ async def test_processes_records_and_acks(
     state = queue_state(queue.name)
     assert state.ready == [] and state.inflight == {}
     assert warehouse.count("sessions") == 5 and warehouse.count("analysis") == 25
+
+
+async def test_full_collections_are_rare_while_running_and_restored_after(
+    queue: MemoryTransport, warehouse: Warehouse, seed_record_dict: dict[str, Any]
+) -> None:
+    before = gc.get_threshold()
+    seen: list[tuple[int, int, int]] = []
+
+    class Watching(MemoryTransport):
+        async def consume(self, max_messages: int, timeout_s: float) -> list[Message]:
+            seen.append(gc.get_threshold())
+            return await super().consume(max_messages, timeout_s)
+
+    watched = Watching(queue.name)
+    await publish(watched, record_body(seed_record_dict))
+    stats = await make(watched, warehouse).run(until_idle=True)
+    assert stats.processed == 1
+    assert seen and all(t[:2] == before[:2] and t[2] >= GC_FULL_EVERY for t in seen)
+    assert gc.get_threshold() == before
 
 
 async def test_undecodable_messages_are_dead_lettered_with_reason(

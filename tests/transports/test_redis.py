@@ -94,3 +94,27 @@ async def test_keep_acked_leaves_entries_for_other_groups() -> None:
         await client.delete(name)
         await client.aclose()
         await transport.close()
+
+
+@pytest.mark.parametrize("keep_acked", [False, True])
+async def test_ack_many_acks_exactly_the_given_messages(keep_acked: bool) -> None:
+    name = "ackmany-" + make_body(0).hex()[-10:]
+    flag = "&keep_acked=1" if keep_acked else ""
+    transport = from_url(f"{SERVER}?stream={name}{flag}")
+    client = aioredis.Redis.from_url(SERVER)
+    try:
+        await transport.publish([OutgoingMessage(id=f"r{i}", body=make_body(i)) for i in range(7)])
+        messages = await collect(transport, 7, ack=False)
+        assert len(messages) == 7
+        await transport.ack_many(messages[:5])
+        await transport.ack_many([])
+        pending = await client.xpending_range(name, "signalroom", min="-", max="+", count=10)
+        assert sorted(p["message_id"] for p in pending) == sorted(m.handle for m in messages[5:])
+        assert await client.xlen(name) == (7 if keep_acked else 2)
+        await transport.ack_many(messages[5:])
+        assert (await client.xpending(name, "signalroom"))["pending"] == 0
+        assert await transport.consume(10, 0.2) == []
+    finally:
+        await client.delete(name)
+        await client.aclose()
+        await transport.close()

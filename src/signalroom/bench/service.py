@@ -39,13 +39,19 @@ _USER = [
 _AGENT = "Thanks, that helps. Could you tell me a bit more about how your team works today?"
 
 
-def synthetic_record(i: int, *, revision: int = 1) -> SessionRecord:
-    """A realistic finished call: transcript, signals with evidence, tools, usage, latencies."""
+def synthetic_record(i: int, *, revision: int = 1, turns: int = len(_USER)) -> SessionRecord:
+    """A realistic finished call: transcript, signals with evidence, tools, usage, latencies.
+
+    ``turns`` caller turns (each answered by the agent) cycle through a typical discovery call;
+    longer calls last longer (20 s a turn beyond three minutes).
+    """
     start = datetime(2025, 3, 1, 9, 0, tzinfo=UTC) + timedelta(minutes=7 * i)
     industry = _INDUSTRIES[i % len(_INDUSTRIES)]
     team, volume = 3 + i % 40, 50 + (i * 37) % 900
+    duration = max(180.0, 20.0 * turns + 20.0)
     transcript: list[dict[str, Any]] = []
-    for n, text in enumerate(_USER):
+    for n in range(turns):
+        text = _USER[n % len(_USER)]
         at = start + timedelta(seconds=20 * n)
         transcript.append(
             {"role": "user", "text": text.format(industry=industry, team=team, volume=volume),
@@ -59,11 +65,11 @@ def synthetic_record(i: int, *, revision: int = 1) -> SessionRecord:
             "record_id": f"bench-{i:08d}",
             "revision": revision,
             "start_time": start,
-            "end_time": start + timedelta(seconds=180),
-            "duration_seconds": 180.0,
+            "end_time": start + timedelta(seconds=duration),
+            "duration_seconds": duration,
             "agent_name": "signalroom-sales",
-            "user_turns": len(_USER),
-            "agent_turns": len(_USER),
+            "user_turns": turns,
+            "agent_turns": turns,
             "discovered_signals": {
                 "team_size": team,
                 "monthly_volume": volume,
@@ -92,7 +98,7 @@ def synthetic_record(i: int, *, revision: int = 1) -> SessionRecord:
             "turns": [
                 {"turn_id": f"t{n}", "index": n, "e2e_latency_ms": 700.0 + (i * n) % 400,
                  "llm_ttft_ms": 300.0, "tts_ttfb_ms": 150.0, "end_of_turn_delay_ms": 200.0}
-                for n in range(len(_USER))
+                for n in range(turns)
             ],
             "transcript": transcript,
         }

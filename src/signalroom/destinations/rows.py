@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from pydantic_core import to_json
+
 from signalroom.destinations.base import AnalyzedSession, AnalyzerResult
 from signalroom.record import SessionRecord
 
@@ -142,8 +144,7 @@ def analysis_and_facts(item: AnalyzedSession, analyzed_at: datetime, rows: Rows)
     """Append the ``analysis`` and ``session_facts`` rows of ``item`` to ``rows``."""
     rid = item.record_id
     rows.setdefault("analysis", []).extend(
-        (rid, r.name, r.version, json.dumps(r.result, default=str), analyzed_at)
-        for r in item.results.values()
+        (rid, r.name, r.version, _json(r.result), analyzed_at) for r in item.results.values()
     )
     rows.setdefault("session_facts", []).append(facts_row(item.record, item.results))
 
@@ -206,8 +207,15 @@ def percentile(ordered: Sequence[float], q: float) -> float | None:
 
 def columns_of(rows: Sequence[tuple[Any, ...]], width: int) -> list[list[Any]]:
     """Row tuples → one list per column, the shape bulk ``unnest`` inserts take."""
-    cols: list[list[Any]] = [[] for _ in range(width)]
-    for row in rows:
-        for i, value in enumerate(row):
-            cols[i].append(value)
+    if not rows:
+        return [[] for _ in range(width)]
+    cols = [list(col) for col in zip(*rows, strict=True)]
+    if len(cols) != width:
+        raise ValueError(f"rows have {len(cols)} values, the table {width} columns")
     return cols
+
+
+def _json(value: Any) -> str:
+    # pydantic-core's serializer (Rust) is several times faster than json.dumps on the small
+    # dicts analyzers return; unknown types fall back to str() as json.dumps(default=str) did.
+    return to_json(value, fallback=str).decode()

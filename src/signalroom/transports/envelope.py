@@ -4,19 +4,27 @@ Small records travel as ``data`` (readable in any broker console). Above
 ``COMPRESS_ABOVE`` bytes the record JSON is gzip-compressed into ``data_base64`` with the
 extension attribute ``signalroomencoding: gzip`` (CloudEvents extension names are lowercase
 alphanumerics), so every transport carries the same bytes and decodes them the same way.
+
+``decode_message`` is what a consumer calls: envelope and record in one pass (pydantic parses
+and validates the bytes directly, without building an intermediate dict), with exactly the
+errors of ``decode_envelope`` followed by ``decode_record``.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import gzip
 import io
 import json
+import zlib
 from datetime import UTC, datetime
 from typing import Any
 
-from signalroom.errors import InvalidRecordError
-from signalroom.record import RECORD_TYPE, SessionRecord
+from pydantic import BaseModel, ConfigDict, StrictStr, ValidationError
+
+from signalroom.errors import InvalidRecordError, SignalroomError
+from signalroom.record import RECORD_TYPE, SCHEMA_MAJOR, SessionRecord, decode_record, schema_major
 
 SPECVERSION = "1.0"
 SOURCE = "signalroom/agent"
@@ -65,7 +73,7 @@ def decode_envelope(body: bytes) -> tuple[dict[str, Any], dict[str, Any]]:
     for attr in ("specversion", "id", "type"):
         if not isinstance(event.get(attr), str):
             raise InvalidRecordError(f"envelope is missing CloudEvents attribute {attr!r}")
-    if event["type"] != RECORD_TYPE and not event["type"].startswith("signalroom.session."):
+    if not _accepted_type(event["type"]):
         raise InvalidRecordError(f"unknown event type {event['type']!r}")
     if "data_base64" in event:
         data = _inflate(event)
@@ -79,19 +87,99 @@ def decode_envelope(body: bytes) -> tuple[dict[str, Any], dict[str, Any]]:
     return attributes, data
 
 
+class _Envelope(BaseModel):
+    """The happy path of ``decode_message``: a well-formed envelope around a valid record."""
+
+    model_config = ConfigDict(extra="allow")
+
+    specversion: StrictStr
+    id: StrictStr
+    type: StrictStr
+    data: SessionRecord | None = None
+    data_base64: StrictStr | None = None
+
+
+def decode_message(body: bytes) -> tuple[dict[str, Any], SessionRecord]:
+    """Return ``(attributes, record)``; raise what ``decode_envelope``/``decode_record`` raise."""
+    try:
+        event = _Envelope.model_validate_json(body)
+    except (ValidationError, ValueError, RecursionError):
+        event = None
+    # A null ``data_base64`` (or ``data``) validates as absent here; the reference refuses it.
+    if event is not None and _accepted_type(event.type) and _no_nulls(event):
+        attributes: dict[str, Any] = {
+            "specversion": event.specversion,
+            "id": event.id,
+            "type": event.type,
+            **(event.model_extra or {}),
+        }
+        if event.data_base64 is not None:
+            packed = _inflate_quick(event.data_base64, attributes.get("signalroomencoding"))
+            if packed is not None:
+                with contextlib.suppress(SignalroomError):  # the path below names the problem
+                    return attributes, decode_record(packed)
+        elif event.data is not None and _known_major(event.data):
+            return attributes, event.data
+    # Anything unusual takes the reference path, so errors read the same whichever path ran.
+    attrs, data = decode_envelope(body)
+    return attrs, decode_record(data)
+
+
+def _no_nulls(event: _Envelope) -> bool:
+    given = event.model_fields_set
+    return not (
+        ("data" in given and event.data is None)
+        or ("data_base64" in given and event.data_base64 is None)
+    )
+
+
+def _accepted_type(event_type: str) -> bool:
+    return event_type == RECORD_TYPE or event_type.startswith("signalroom.session.")
+
+
+def _known_major(record: SessionRecord) -> bool:
+    try:
+        return schema_major(record.schema_version) == SCHEMA_MAJOR
+    except SignalroomError:
+        return False
+
+
 def _inflate(event: dict[str, Any]) -> Any:
     raw = event["data_base64"]
     if not isinstance(raw, str):
         raise InvalidRecordError("data_base64 is not a string")
+    packed = _inflate_bytes(raw, event.get("signalroomencoding"))
+    try:
+        return json.loads(packed)
+    except (ValueError, RecursionError) as exc:
+        raise InvalidRecordError(f"data_base64 cannot be decoded: {exc}") from None
+
+
+def _inflate_quick(raw: str, encoding: Any) -> bytes | None:
+    """``data_base64`` inflated in one zlib call (no file object), or None if anything is odd."""
     try:
         packed = base64.b64decode(raw, validate=True)
-        if event.get("signalroomencoding") == "gzip":
+        if encoding != "gzip":
+            return packed
+        inflater = zlib.decompressobj(wbits=31)  # 31: a gzip header and trailer
+        out = inflater.decompress(packed, MAX_DECODED_BYTES + 1)
+    except (ValueError, zlib.error):
+        return None
+    if not inflater.eof or inflater.unused_data or len(out) > MAX_DECODED_BYTES:
+        return None
+    return out
+
+
+def _inflate_bytes(raw: str, encoding: Any) -> bytes:
+    try:
+        packed = base64.b64decode(raw, validate=True)
+        if encoding == "gzip":
             decomp = gzip.GzipFile(fileobj=io.BytesIO(packed))
             packed = decomp.read(MAX_DECODED_BYTES + 1)
             if len(packed) > MAX_DECODED_BYTES:
                 raise InvalidRecordError("compressed record inflates beyond the size limit")
-        return json.loads(packed)
+        return packed
     except InvalidRecordError:
         raise
-    except (ValueError, OSError, EOFError, RecursionError) as exc:
+    except (ValueError, OSError, EOFError) as exc:
         raise InvalidRecordError(f"data_base64 cannot be decoded: {exc}") from None

@@ -8,7 +8,9 @@ Redis Streams with a consumer group, through redis-py's asyncio client (``rediss
 * consume: first reclaims entries idle longer than the lease (``XAUTOCLAIM``: a consumer that
   died without acking), then reads new ones (``XREADGROUP``). Delivery counts come from
   ``XPENDING``. The consumer name is unique per process.
-* ack: ``XACK`` and ``XDEL`` in one ``MULTI``, so the stream holds only unfinished work. Add
+* ack: ``XACK`` and ``XDEL`` in one ``MULTI``, so the stream holds only unfinished work;
+  ``ack_many`` acks a whole batch the same way in one round trip (one ``XACK`` and one
+  ``XDEL`` per ``ACK_CHUNK`` ids, all in one ``MULTI``) instead of one per message. Add
   ``keep_acked=1`` to keep acked entries (for several groups on one stream) and bound the
   stream with ``maxlen`` (approximate trimming; it also trims unread entries, so size it well
   above the backlog you expect).
@@ -44,6 +46,8 @@ DEFAULT_STREAM = "signalroom.records"
 DEFAULT_GROUP = "signalroom"
 DEFAULT_MAX_BYTES = 1024 * 1024
 _ID, _BODY = b"id", b"body"
+#: Ids per XACK/XDEL of ``ack_many``: bounds one command's size while amortizing round trips.
+ACK_CHUNK = 1_000
 
 
 class RedisStreamsTransport:
@@ -112,6 +116,20 @@ class RedisStreamsTransport:
             pipe.xack(self.stream, self.group, message.handle)
             if not self.keep_acked:
                 pipe.xdel(self.stream, message.handle)
+            await pipe.execute()
+
+    async def ack_many(self, messages: Sequence[Message]) -> None:
+        """Ack a batch: per chunk of ids one ``MULTI`` with one ``XACK`` and one ``XDEL``."""
+        handles = [m.handle for m in messages]
+        if not handles:
+            return
+        async with _errors("ack"):
+            pipe = self._client.pipeline(transaction=True)
+            for start in range(0, len(handles), ACK_CHUNK):
+                chunk = handles[start : start + ACK_CHUNK]
+                pipe.xack(self.stream, self.group, *chunk)
+                if not self.keep_acked:
+                    pipe.xdel(self.stream, *chunk)
             await pipe.execute()
 
     async def nack(self, message: Message, delay_s: float = 0.0) -> None:
