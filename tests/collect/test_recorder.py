@@ -48,7 +48,7 @@ async def test_a_failing_handler_never_reaches_the_agent(
     def broken(self: SignalState, text: str, **kwargs: object) -> None:
         raise RuntimeError("detector exploded")
 
-    monkeypatch.setattr(SignalState, "update", broken)
+    monkeypatch.setattr(SignalState, "merge_text", broken)
     session = _session()
     recorder = SessionRecorder(session, agent_name="support")
     await session.start(SupportAgent())
@@ -141,3 +141,50 @@ def test_identity_hashing_is_keyed_when_a_key_is_given() -> None:
 async def test_checkpoint_interval_must_be_positive() -> None:
     with pytest.raises(ValueError, match="positive"):
         SessionRecorder(_session(), checkpoint_interval_s=0)
+
+
+async def test_the_final_record_is_built_off_the_loop_after_close() -> None:
+    import threading
+
+    built_on: list[str] = []
+
+    def note_thread(record: SessionRecord) -> SessionRecord:
+        built_on.append(threading.current_thread().name)
+        return record
+
+    capture = RecordCapture()
+    session = _session()
+    recorder = SessionRecorder(session, sink=capture, transform=note_thread)
+    await session.start(SupportAgent())
+    await session.run(user_input="Where is order A100? We're a law firm with 12 people.")
+    await session.aclose()  # the close event only freezes the call and hands it over
+    final = await recorder.aclose()
+    assert built_on and all(name.startswith("signalroom-recorder") for name in built_on)
+    assert capture.final is final and final.complete and final.revision == 1
+    assert final.discovered_signals.team_size == 12
+    assert recorder.finalize() is final  # later calls return the same record
+
+
+async def test_reply_latencies_keep_only_the_columns_a_session_measures() -> None:
+    session = _session()
+    recorder = SessionRecorder(session, keep_transcript=False)
+    await session.start(SupportAgent())
+    await session.run(user_input="Where is order A100?")
+    await session.run(user_input="Thanks.")
+    await session.aclose()
+    record = await recorder.aclose()
+    assert [t.turn_id for t in record.turns] == [f"turn-{i}" for i in range(len(record.turns))]
+    assert record.agent_turns == len(record.turns) >= 2
+    # a text session times the LLM only; speech columns stay "not measured"
+    assert all(t.llm_ttft_ms is not None and t.llm_ttft_ms >= 0 for t in record.turns)
+    assert all(t.tts_ttfb_ms is None and t.e2e_latency_ms is None for t in record.turns)
+    assert record.transcript is None
+
+
+@pytest.mark.slow  # tracemalloc over a whole 30-turn call: ~10 s on a busy 2-core machine
+def test_a_typical_calls_retained_state_stays_under_8_kb() -> None:
+    from signalroom.bench.recorder import bench_session_state_bytes
+
+    figures = bench_session_state_bytes(30)
+    assert figures["tool_calls"] == 4
+    assert 0 < figures["session_state_bytes"] <= 8192, figures

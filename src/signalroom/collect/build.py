@@ -1,7 +1,9 @@
 """Build a :class:`~signalroom.record.SessionRecord` from a frozen snapshot of recorder state.
 
 The recorder copies its small state into a :class:`Snapshot` on the event loop (cheap: a few
-tuples), and the pydantic record is built from it anywhere, including the checkpoint thread.
+tuples, the raw tool calls as LiveKit gave them), and everything else happens here, anywhere,
+usually on the recorder's worker thread: tool arguments and outputs are parsed, evidence and
+every pydantic model are built.
 """
 
 from __future__ import annotations
@@ -16,17 +18,17 @@ from signalroom.record import (
     ConversationStage,
     DiscoveredSignals,
     SessionRecord,
-    SignalEvidence,
     StageChange,
     TranscriptItem,
     TurnMetrics,
 )
+from signalroom.signals.state import EvidenceRow, evidence_models
 
-from .tool_calls import ToolRow, to_model
+from .tool_calls import RawCall, row_of, to_model
 from .usage import UsageRow, summarize, to_models
 
-#: Columns of one row in the recorder's per-reply latency array, in seconds (NaN: not measured).
-TURN_COLUMNS = ("user_turn", "e2e", "llm_ttft", "tts_ttfb", "end_of_turn", "transcription")
+#: Latency columns the recorder keeps per agent reply, in seconds (NaN: not measured).
+LATENCY_COLUMNS = ("e2e", "llm_ttft", "tts_ttfb", "end_of_turn", "transcription")
 
 TranscriptRow = tuple[str, str, float, int | None]
 
@@ -47,10 +49,13 @@ class Snapshot:
     user_turns: int
     agent_turns: int
     signals: dict[str, Any]
-    evidence: list[SignalEvidence]
-    tools: tuple[ToolRow, ...]
+    evidence: list[EvidenceRow]
+    tools: tuple[RawCall, ...]
     usage: tuple[UsageRow, ...]
-    turns: tuple[float, ...]
+    #: the user turn each agent reply answers (-1: the greeting), and per latency column
+    #: the reply latencies (None: a column no reply has measured)
+    reply_turns: tuple[int, ...]
+    latencies: tuple[tuple[float, ...] | None, ...]
     transcript: tuple[TranscriptRow, ...] | None
     stages: tuple[tuple[ConversationStage, float], ...]
     notes: tuple[tuple[str, float], ...]
@@ -65,23 +70,23 @@ def _ms(value: float) -> float | None:
     return None if math.isnan(value) or value < 0 else value * 1000.0
 
 
-def _turn_metrics(flat: tuple[float, ...]) -> list[TurnMetrics]:
-    width = len(TURN_COLUMNS)
-    out = []
-    for index in range(len(flat) // width):
-        user_turn, e2e, ttft, ttfb, eot, transcription = flat[index * width : (index + 1) * width]
-        out.append(
-            TurnMetrics(
-                turn_id="greeting" if user_turn < 0 else f"turn-{int(user_turn)}",
-                index=index,
-                e2e_latency_ms=_ms(e2e),
-                llm_ttft_ms=_ms(ttft),
-                tts_ttfb_ms=_ms(ttfb),
-                end_of_turn_delay_ms=_ms(eot),
-                transcription_delay_ms=_ms(transcription),
-            )
+def _turn_metrics(
+    reply_turns: tuple[int, ...], latencies: tuple[tuple[float, ...] | None, ...]
+) -> list[TurnMetrics]:
+    missing = (math.nan,) * len(reply_turns)
+    e2e, ttft, ttfb, eot, transcription = (c if c is not None else missing for c in latencies)
+    return [
+        TurnMetrics(
+            turn_id="greeting" if user_turn < 0 else f"turn-{user_turn}",
+            index=index,
+            e2e_latency_ms=_ms(e2e[index]),
+            llm_ttft_ms=_ms(ttft[index]),
+            tts_ttfb_ms=_ms(ttfb[index]),
+            end_of_turn_delay_ms=_ms(eot[index]),
+            transcription_delay_ms=_ms(transcription[index]),
         )
-    return out
+        for index, user_turn in enumerate(reply_turns)
+    ]
 
 
 def build_record(s: Snapshot) -> SessionRecord:
@@ -95,7 +100,7 @@ def build_record(s: Snapshot) -> SessionRecord:
         end_time=ts(end) if end is not None else None,
         duration_seconds=max(0.0, end - s.started_at) if end is not None else None,
         discovered_signals=DiscoveredSignals.model_validate(s.signals),
-        tool_calls=[to_model(row, ts(row.at)) for row in s.tools],
+        tool_calls=[to_model(row, ts(row.at)) for row in map(row_of, s.tools)],
         metrics_summary=summarize(s.usage),
         agent_name=s.agent_name,
         room=s.room,
@@ -108,9 +113,9 @@ def build_record(s: Snapshot) -> SessionRecord:
         conversation_state=stage,
         stage_history=[StageChange(stage=st, at=ts(at)) for st, at in s.stages],
         conversation_notes=[ConversationNote(text=t, at=ts(at)) for t, at in s.notes],
-        signal_evidence=list(s.evidence),
+        signal_evidence=evidence_models(s.evidence),
         usage=to_models(s.usage),
-        turns=_turn_metrics(s.turns),
+        turns=_turn_metrics(s.reply_turns, s.latencies),
         transcript=(
             [
                 TranscriptItem(role=role, text=text, at=ts(at), turn_index=turn)

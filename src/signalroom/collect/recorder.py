@@ -1,14 +1,16 @@
 """``SessionRecorder``: watches any LiveKit ``AgentSession`` and builds its session record.
 
 It is an observer, never a stage of the call. Each handler appends a few numbers or short tuples
-to memory and returns: no I/O, no awaits, no copies of the chat history. An exception inside a
+to memory and returns: no I/O, no awaits, no copies of the chat history; parsing tool outputs
+and building models wait until a record is built. An exception inside a
 handler is caught, counted in the record's ``collection_errors`` and logged once; it never
 reaches the agent. Records leave through ``sink``, always from one worker thread, so a sink that
 writes to disk (the outbox) never blocks the event loop:
 
 - every ``checkpoint_interval_s`` an in-progress record (``complete=False``), so a worker killed
   mid-call still leaves the call behind;
-- at the session's ``close`` event (or :meth:`finalize`) the final record (``complete=True``).
+- at the session's ``close`` event (or :meth:`finalize`) the final record (``complete=True``),
+  read and built on that thread too: nothing changes the state once the session is closed.
 
 Each record built gets the next ``revision``, so the final record is always the highest.
 """
@@ -18,21 +20,23 @@ from __future__ import annotations
 import array
 import asyncio
 import concurrent.futures
+import contextlib
+import inspect
 import logging
 import math
+import sys
 import time
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from signalroom.record import SessionRecord
 from signalroom.signals import SignalState
 
 from .annotations import CallAnnotations
-from .build import TURN_COLUMNS, Snapshot, build_record
+from .build import LATENCY_COLUMNS, Snapshot, build_record
 from .identity import hash_identity
-from .tool_calls import ToolRow, make_row, parse_arguments
+from .tool_calls import RawCall, parse_arguments
 from .usage import UsageRow, compact
 
 if TYPE_CHECKING:
@@ -51,16 +55,64 @@ _MAX_TOOLS = 1_000
 _MAX_TURNS = 2_000
 _MAX_TEXT = 20_000
 _NAN = math.nan
+_NAN_ROW = array.array("f", [_NAN])
+_NO_PENDING = (_NAN, _NAN)
+_NO_METRICS: dict[str, Any] = {}
 
 
-def _at(value: float) -> datetime:
-    return datetime.fromtimestamp(value, tz=UTC)
+class _Listener:
+    """One session event's handler: runs the recorder's method for it inside the guard.
+
+    LiveKit's ``EventEmitter`` calls ``inspect.signature`` on every listener at every emit;
+    a declared ``__signature__`` answers that at once (for a bound method or a closure it
+    is worked out again on each event). One small slotted object per event, no closures.
+    """
+
+    __slots__ = ("_event", "_method", "_recorder")
+    __signature__ = inspect.Signature(
+        [inspect.Parameter("ev", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
+    )
+
+    def __init__(
+        self, recorder: SessionRecorder, event: str, method: Callable[[Any, Any], None]
+    ) -> None:
+        self._recorder = recorder
+        self._event = event
+        self._method = method
+
+    def __call__(self, ev: Any) -> None:
+        try:
+            self._method(self._recorder, ev)
+        except Exception:
+            self._recorder._count_error(self._event)
+
+
+class _TimedListener(_Listener):
+    """A listener that reports how long each call took (``observe_handler``, for benchmarks)."""
+
+    __slots__ = ("_observe",)
+
+    def __init__(
+        self,
+        recorder: SessionRecorder,
+        event: str,
+        method: Callable[[Any, Any], None],
+        observe: HandlerObserver,
+    ) -> None:
+        super().__init__(recorder, event, method)
+        self._observe = observe
+
+    def __call__(self, ev: Any) -> None:
+        start = time.perf_counter()
+        super().__call__(ev)
+        self._observe(self._event, time.perf_counter() - start)
 
 
 class SessionRecorder:
     """Attach to ``session`` before ``session.start()``; read :meth:`record` at any time."""
 
     __slots__ = (
+        "_absorbed_usage",
         "_agent_name",
         "_annotations",
         "_checkpoint_handle",
@@ -70,16 +122,19 @@ class SessionRecorder:
         "_errors",
         "_executor",
         "_final",
+        "_final_built",
         "_final_future",
-        "_handlers",
+        "_final_revision",
         "_keep_transcript",
         "_last_user_at",
+        "_latencies",
+        "_listeners",
         "_logged",
         "_loop",
         "_metadata",
-        "_observe",
         "_participant",
         "_pending_user",
+        "_reply_turns",
         "_revision",
         "_room",
         "_session",
@@ -91,8 +146,6 @@ class SessionRecorder:
         "_tools",
         "_transcript",
         "_transform",
-        "_turns",
-        "_usage",
         "_user_turns",
         "checkpoint_interval_s",
     )
@@ -126,30 +179,35 @@ class SessionRecorder:
         self._transform = transform
         self._annotations = annotations
         self._keep_transcript = keep_transcript
-        self._metadata = dict(metadata or {})
-        self._observe = observe_handler
+        self._metadata = dict(metadata) if metadata else None
         self.checkpoint_interval_s = checkpoint_interval_s
 
         self._started_at = time.time()
         self._ended_at: float | None = None
         self._close_reason: str | None = None
-        self._errors: list[str] = []
+        # made on first use: most calls have no error and no tool in flight
+        self._errors: list[str] | None = None
+        self._logged: set[str] | None = None
+        self._tool_started: dict[str, float] | None = None
         self._collection_errors = 0
-        self._logged: set[str] = set()
         self._revision = 0
         self._user_turns = 0
         self._last_user_at = 0.0
         self._signals = SignalState()
-        self._tools: list[ToolRow] = []
-        self._tool_started: dict[str, float] = {}
-        self._usage: tuple[UsageRow, ...] = ()
-        self._turns = array.array("f")  # float32: latencies in seconds need no more
-        self._pending_user = (_NAN, _NAN)
+        self._tools: list[RawCall] = []
+        self._absorbed_usage: tuple[UsageRow, ...] = ()
+        self._reply_turns = array.array("i")  # the user turn each agent reply answers
+        # one float32 array per latency column, made when a reply first reports it (a text
+        # session measures only the LLM's time to first token)
+        self._latencies: list[array.array[float] | None] = [None] * len(LATENCY_COLUMNS)
+        self._pending_user = _NO_PENDING
         self._transcript: list[tuple[str, str, float, int | None]] | None = (
             [] if keep_transcript else None
         )
         self._final: SessionRecord | None = None
+        self._final_built: concurrent.futures.Future[SessionRecord] | None = None
         self._final_future: concurrent.futures.Future[None] | None = None
+        self._final_revision: int | None = None  # reserved when the call closes
         self._executor: concurrent.futures.ThreadPoolExecutor | None = None
         self._checkpoint_handle: asyncio.TimerHandle | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -157,16 +215,16 @@ class SessionRecorder:
         if participant_identity is not None:
             self.set_participant(participant_identity, hashed=hash_identity, key=hash_key)
 
-        self._handlers: dict[str, Callable[[Any], None]] = {
-            "conversation_item_added": self._guard("conversation_item_added", self._on_item),
-            "function_tools_executed": self._guard("function_tools_executed", self._on_tools),
-            "tool_execution_updated": self._guard("tool_execution_updated", self._on_tool_update),
-            "session_usage_updated": self._guard("session_usage_updated", self._on_usage),
-            "error": self._guard("error", self._on_error),
-            "close": self._guard("close", self._on_close),
-        }
-        for event, handler in self._handlers.items():
-            session.on(event, handler)  # type: ignore[arg-type]
+        # usage is read from ``session.usage`` when a record is built (LiveKit keeps the
+        # totals), so ``session_usage_updated`` needs no handler on the call path
+        self._listeners = tuple(
+            _Listener(self, event, method)
+            if observe_handler is None
+            else _TimedListener(self, event, method, observe_handler)
+            for event, method in _HANDLERS
+        )
+        for listener in self._listeners:
+            session.on(listener._event, listener)  # type: ignore[arg-type]
         self._start_checkpoints()
 
     # -- public surface ---------------------------------------------------------------------
@@ -187,15 +245,16 @@ class SessionRecorder:
 
     def detach(self) -> None:
         """Stop listening to the session (the state gathered so far stays readable)."""
-        for event, handler in self._handlers.items():
-            self._session.off(event, handler)  # type: ignore[arg-type]
+        for listener in self._listeners:
+            self._session.off(listener._event, listener)  # type: ignore[arg-type]
         self._cancel_checkpoints()
 
     def absorb_usage(self, model_usage: Any) -> None:
-        """Take usage totals from elsewhere (a LiveKit ``SessionReport``'s ``model_usage``)."""
+        """Take usage totals from elsewhere (a LiveKit ``SessionReport``'s ``model_usage``);
+        used when the session itself reports none."""
         rows = compact(model_usage)
         if rows:
-            self._usage = rows
+            self._absorbed_usage = rows
 
     def record(self, close_reason: str | None = None, *, complete: bool = True) -> SessionRecord:
         """Build the record now. Each call gets the next revision."""
@@ -207,15 +266,24 @@ class SessionRecorder:
         """Build the final record once and hand it to the sink; later calls return the same one."""
         if self._final is not None:
             return self._final
-        if self._ended_at is None:
-            self._ended_at = time.time()
-        self._cancel_checkpoints()
-        self._final = self.record(close_reason, complete=True)
-        self._final_future = self._submit(self._final)
+        if self._final_built is not None:  # sealed at close; the worker builds it
+            # a build that failed on the worker was counted there; it is retried below,
+            # where the error reaches the caller
+            with contextlib.suppress(Exception):
+                self._final = self._final_built.result()
+                return self._final
+        if self._final_revision is None:
+            self._close(close_reason)
+        self._final = self._build_final()
+        if self._final_built is None:
+            self._final_future = self._submit(self._final)
         return self._final
 
     async def aclose(self, close_reason: str | None = None) -> SessionRecord:
         """Finalize, then wait (off the loop) until the sink has taken every record."""
+        if self._final is None and self._final_built is not None:
+            with contextlib.suppress(Exception):  # finalize() reports it
+                await asyncio.wrap_future(self._final_built)
         final = self.finalize(close_reason)
         self.detach()
         if self._final_future is not None:
@@ -229,122 +297,192 @@ class SessionRecorder:
 
     def _on_item(self, ev: Any) -> None:
         item = ev.item
-        if self._annotations is None:
+        if self._annotations is None and self._user_turns == 0:
+            # the agent's own annotations, taken while the call is up (after it closes the
+            # session no longer names its agent)
             self._annotations = _agent_annotations(self._session)
-        if getattr(item, "type", None) != "message" or item.role not in ("user", "assistant"):
+        if getattr(item, "type", None) != "message":
             return
-        text = item.text_content or ""
+        role = item.role
+        if role == "user":
+            self._on_user(item)
+        elif role == "assistant":
+            self._on_reply(item)
+
+    def _on_user(self, item: Any) -> None:
         created = float(getattr(item, "created_at", 0.0) or time.time())
-        metrics = item.metrics or {}
-        if item.role == "user":
-            turn = self._user_turns
-            self._user_turns += 1
-            self._last_user_at = created
-            self._pending_user = (
+        turn = self._user_turns
+        self._user_turns = turn + 1
+        self._last_user_at = created
+        metrics = item.metrics
+        self._pending_user = (
+            (
                 float(metrics.get("end_of_turn_delay", _NAN)),
                 float(metrics.get("transcription_delay", _NAN)),
             )
-            if self._transcript is not None:
-                self._transcript.append(("user", text[:_MAX_TEXT], created, turn))
-            if text:
-                self._signals.update(text, at=_at(created), turn_index=turn)
-            return
+            if metrics
+            else _NO_PENDING
+        )
+        text = item.text_content or ""
+        if self._transcript is not None:
+            self._transcript.append(("user", text[:_MAX_TEXT], created, turn))
+        if text:
+            self._signals.merge_text(text, at=created, turn_index=turn)
+
+    def _on_reply(self, item: Any) -> None:
+        created = float(getattr(item, "created_at", 0.0) or time.time())
+        metrics = item.metrics or _NO_METRICS
         # a reply that began before the latest caller turn (a greeting still playing)
         # answers the turn before it
         began = float(metrics.get("started_speaking_at", created))
         turn_of_reply = self._user_turns - (2 if began < self._last_user_at else 1)
-        if len(self._turns) < _MAX_TURNS * len(TURN_COLUMNS):
+        replies = len(self._reply_turns)
+        if replies < _MAX_TURNS:
+            self._reply_turns.append(turn_of_reply)
             eot, transcription = self._pending_user
-            self._pending_user = (_NAN, _NAN)
-            self._turns.extend(
+            self._pending_user = _NO_PENDING
+            columns = self._latencies
+            for k, value in enumerate(
                 (
-                    float(turn_of_reply),
                     float(metrics.get("e2e_latency", _NAN)),
                     float(metrics.get("llm_node_ttft", _NAN)),
                     float(metrics.get("tts_node_ttfb", _NAN)),
                     eot,
                     transcription,
                 )
-            )
-        if self._transcript is not None and text:
-            reply_turn = turn_of_reply if turn_of_reply >= 0 else None
-            self._transcript.append(("assistant", text[:_MAX_TEXT], created, reply_turn))
+            ):
+                column = columns[k]
+                if column is None:
+                    if math.isnan(value):  # not measured, and no reply so far was either
+                        continue
+                    column = columns[k] = array.array("f", _NAN_ROW * replies)
+                column.append(value)
+        if self._transcript is not None:
+            text = item.text_content  # never read otherwise: LiveKit strips markup to make it
+            if text:
+                reply_turn = turn_of_reply if turn_of_reply >= 0 else None
+                self._transcript.append(("assistant", text[:_MAX_TEXT], created, reply_turn))
 
     def _on_tool_update(self, ev: Any) -> None:
         update = ev.update
-        if update.type == "tool_call_started" and len(self._tool_started) < 64:
-            self._tool_started[update.function_call.call_id] = float(ev.created_at)
+        if update.type == "tool_call_started":
+            started = self._tool_started
+            if started is None:
+                started = self._tool_started = {}
+            if len(started) < 64:
+                started[update.function_call.call_id] = float(ev.created_at)
 
     def _on_tools(self, ev: Any) -> None:
+        started_at = self._tool_started
         for call, out in ev.zipped():
             if len(self._tools) >= _MAX_TOOLS:
                 return
-            args = parse_arguments(call.arguments)
-            started = self._tool_started.pop(call.call_id, float(call.created_at))
-            row = make_row(
-                call.name,
-                args,
-                out.output,
-                out.is_error,
-                started_at=started,
-                ended_at=float(out.created_at),
+            started = started_at.pop(call.call_id, None) if started_at else None
+            if started is None:
+                started = float(call.created_at)
+            # kept as given (LiveKit's strings, not copies): parsed when a record is built
+            name = sys.intern(call.name)
+            self._tools.append(
+                (name, call.arguments, out.output, out.is_error, started, float(out.created_at))
             )
-            self._tools.append(row)
-            if call.name == SIGNAL_TOOL and not out.is_error and "field" in args:
-                # the tool's own normalized value when it reports one, else the raw argument
-                result = parse_arguments(out.output)
-                self._signals.apply(
-                    str(args["field"]),
-                    result.get("value", args.get("value")),
-                    source="tool",
-                    at=_at(started),
-                    turn_index=self._user_turns - 1 if self._user_turns else None,
-                )
+            if name == SIGNAL_TOOL and not out.is_error:
+                self._on_signal_tool(call.arguments, out.output, started)
 
-    def _on_usage(self, ev: Any) -> None:
-        self._usage = compact(ev.usage.model_usage)
+    def _on_signal_tool(self, arguments: str, output: str, at: float) -> None:
+        """A signal the model reported merges now, in call order with the detected ones."""
+        args = parse_arguments(arguments)
+        if "field" not in args:
+            return
+        # the tool's own normalized value when it reports one, else the raw argument
+        result = parse_arguments(output)
+        self._signals.apply(
+            str(args["field"]),
+            result.get("value", args.get("value")),
+            source="tool",
+            at=at,
+            turn_index=self._user_turns - 1 if self._user_turns else None,
+        )
 
     def _on_error(self, ev: Any) -> None:
-        if len(self._errors) < _MAX_ERRORS:
-            self._errors.append(_describe_error(ev.error, ev.source)[:_MAX_TEXT])
+        self._add_error(_describe_error(ev.error, ev.source))
 
     def _on_close(self, ev: Any) -> None:
         self._close_reason = str(getattr(ev.reason, "value", ev.reason))
-        if ev.error is not None and len(self._errors) < _MAX_ERRORS:
-            self._errors.append(_describe_error(ev.error, None)[:_MAX_TEXT])
+        if ev.error is not None:
+            self._add_error(_describe_error(ev.error, None))
         self._ended_at = float(ev.created_at)
-        self.finalize()
+        if self._final is not None or self._final_revision is not None:
+            return  # finalized already (an abandoned call)
+        self._close()
+        # nothing changes the state once the session is closed, so the final record is read
+        # and built on the worker thread (without a sink: by the first finalize() or aclose())
+        if self._sink is not None:
+            worker = self._worker()
+            self._final_built = worker.submit(self._build_final, True)
+            self._final_future = worker.submit(self._deliver_built)
 
     # -- internals ---------------------------------------------------------------------------
 
-    def _guard(self, name: str, fn: Callable[[Any], None]) -> Callable[[Any], None]:
-        observe = self._observe
-
-        def handler(ev: Any) -> None:
-            start = time.perf_counter() if observe is not None else 0.0
-            try:
-                fn(ev)
-            except Exception:
-                self._count_error(name)
-            if observe is not None:
-                observe(name, time.perf_counter() - start)
-
-        return handler
+    def _add_error(self, text: str) -> None:
+        if self._errors is None:
+            self._errors = []
+        if len(self._errors) < _MAX_ERRORS:
+            self._errors.append(text[:_MAX_TEXT])
 
     def _count_error(self, where: str) -> None:
         self._collection_errors += 1
+        if self._logged is None:
+            self._logged = set()
         if where not in self._logged:
             self._logged.add(where)
             logger.exception("session collection failed in %s (counted; logged once)", where)
 
-    def _snapshot(self, *, complete: bool) -> Snapshot:
+    def _close(self, close_reason: str | None = None) -> None:
+        """End the call: no more checkpoints, and the final record's revision reserved (so a
+        ``record()`` in between cannot take it)."""
+        if close_reason is not None:
+            self._close_reason = close_reason[:512]
+        if self._ended_at is None:
+            self._ended_at = time.time()
+        self._cancel_checkpoints()
         self._revision += 1
+        self._final_revision = self._revision
+
+    def _build_final(self, on_worker: bool = False) -> SessionRecord:
+        assert self._final_revision is not None
+        try:
+            snap = self._snapshot(complete=True, revision=self._final_revision)
+            return self._finish(build_record(snap))
+        except Exception:
+            if on_worker:
+                self._count_error("close")
+            raise
+
+    def _deliver_built(self) -> None:
+        assert self._final_built is not None
+        try:
+            record = self._final_built.result()
+        except Exception:
+            return  # counted when building
+        self._deliver(record)
+
+    def _usage_rows(self) -> tuple[UsageRow, ...]:
+        """The session's usage totals so far (LiveKit sums them per model)."""
+        try:
+            rows = compact(self._session.usage.model_usage)
+        except (AttributeError, RuntimeError):  # a session object without usage totals
+            rows = ()
+        return rows or self._absorbed_usage
+
+    def _snapshot(self, *, complete: bool, revision: int | None = None) -> Snapshot:
+        if revision is None:
+            self._revision += 1
+            revision = self._revision
         if self._annotations is None:
             self._annotations = _agent_annotations(self._session)
         ann = self._annotations
-        agent_turns = len(self._turns) // len(TURN_COLUMNS)
         return Snapshot(
-            revision=self._revision,
+            revision=revision,
             complete=complete,
             session_id=self._session_id,
             started_at=self._started_at,
@@ -353,19 +491,20 @@ class SessionRecorder:
             room=self._room,
             participant_identity=self._participant,
             close_reason=self._close_reason,
-            errors=tuple(self._errors),
+            errors=tuple(self._errors or ()),
             collection_errors=self._collection_errors,
             user_turns=self._user_turns,
-            agent_turns=agent_turns,
+            agent_turns=len(self._reply_turns),
             signals=self._signals.snapshot(),
-            evidence=self._signals.evidence(),
+            evidence=self._signals.evidence_rows(),
             tools=tuple(self._tools),
-            usage=self._usage,
-            turns=tuple(self._turns),
+            usage=self._usage_rows(),
+            reply_turns=tuple(self._reply_turns),
+            latencies=tuple(None if c is None else tuple(c) for c in self._latencies),
             transcript=tuple(self._transcript) if self._transcript is not None else None,
             stages=ann.stage_history if ann is not None else (),
             notes=ann.notes if ann is not None else (),
-            metadata=self._metadata,
+            metadata=self._metadata or {},
         )
 
     def _finish(self, record: SessionRecord) -> SessionRecord:
@@ -384,14 +523,17 @@ class SessionRecorder:
                 }
             )
 
-    def _submit(self, record: SessionRecord) -> concurrent.futures.Future[None] | None:
-        if self._sink is None:
-            return None
+    def _worker(self) -> concurrent.futures.ThreadPoolExecutor:
         if self._executor is None:
             self._executor = concurrent.futures.ThreadPoolExecutor(
                 max_workers=1, thread_name_prefix="signalroom-recorder"
             )
-        return self._executor.submit(self._deliver, record)
+        return self._executor
+
+    def _submit(self, record: SessionRecord) -> concurrent.futures.Future[None] | None:
+        if self._sink is None:
+            return None
+        return self._worker().submit(self._deliver, record)
 
     def _deliver(self, record: SessionRecord) -> None:
         try:
@@ -411,14 +553,19 @@ class SessionRecorder:
 
     def _tick(self) -> None:
         self._checkpoint_handle = None
-        if self._final is not None or self._loop is None or self.checkpoint_interval_s is None:
+        if (
+            self._final is not None
+            or self._final_revision is not None
+            or self._loop is None
+            or self.checkpoint_interval_s is None
+        ):
             return
         self.checkpoint()
         self._checkpoint_handle = self._loop.call_later(self.checkpoint_interval_s, self._tick)
 
     def checkpoint(self) -> None:
         """Hand an in-progress record to the sink now (built and delivered off the loop)."""
-        if self._final is not None:
+        if self._final is not None or self._final_revision is not None:
             return
         try:
             snap = self._snapshot(complete=False)
@@ -427,11 +574,7 @@ class SessionRecorder:
             return
         if self._sink is None:
             return
-        if self._executor is None:
-            self._executor = concurrent.futures.ThreadPoolExecutor(
-                max_workers=1, thread_name_prefix="signalroom-recorder"
-            )
-        self._executor.submit(self._build_and_deliver, snap)
+        self._worker().submit(self._build_and_deliver, snap)
 
     def _build_and_deliver(self, snap: Snapshot) -> None:
         try:
@@ -445,6 +588,16 @@ class SessionRecorder:
         if self._checkpoint_handle is not None:
             self._checkpoint_handle.cancel()
             self._checkpoint_handle = None
+
+
+#: Each session event the recorder handles, and its handler.
+_HANDLERS: tuple[tuple[str, Callable[[SessionRecorder, Any], None]], ...] = (
+    ("conversation_item_added", SessionRecorder._on_item),
+    ("function_tools_executed", SessionRecorder._on_tools),
+    ("tool_execution_updated", SessionRecorder._on_tool_update),
+    ("error", SessionRecorder._on_error),
+    ("close", SessionRecorder._on_close),
+)
 
 
 def _agent_annotations(session: AgentSession[Any]) -> CallAnnotations | None:

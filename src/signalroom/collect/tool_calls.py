@@ -38,6 +38,24 @@ class ToolRow(NamedTuple):
     arguments: tuple[tuple[str, Any], ...] | None
 
 
+#: One tool call as the session reported it: (tool, arguments JSON, output, is_error,
+#: started_at, ended_at). The recorder keeps this on the call path (the strings are LiveKit's
+#: own, shared with the chat history, not copies) and parses it when a record is built.
+RawCall = tuple[str, str, str, bool, float, float]
+
+
+def row_of(call: RawCall) -> ToolRow:
+    name, arguments, output, is_error, started_at, ended_at = call
+    return make_row(
+        name,
+        parse_arguments(arguments),
+        output,
+        is_error,
+        started_at=started_at,
+        ended_at=ended_at,
+    )
+
+
 def parse_arguments(raw: str) -> dict[str, Any]:
     """The call's arguments as a dict; a model that sent something else gets ``{}``."""
     if not raw:

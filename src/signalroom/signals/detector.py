@@ -3,8 +3,9 @@
 Pure: no I/O, no state shared between calls. The module-level functions use a default
 :class:`Detector` built on first use from the bundled vocabulary (a cache of compiled
 tables; it never changes after it is built). Cost is linear in the input: one tokenizer pass
-(possessive-only regular expression), one dictionary-driven phrase scan, and bounded
-windows around each hit.
+(possessive-only regular expression, run only on the chunks that need it), one
+dictionary-driven phrase scan that also marks where numbers may start, and bounded windows
+around each hit; a field's pass runs only when the scan saw a cue for it.
 """
 
 from __future__ import annotations
@@ -13,8 +14,16 @@ import functools
 
 from signalroom.signals.lexicon import find_industry, find_integrations, find_urgency
 from signalroom.signals.model import Evidence, Found, Signals
-from signalroom.signals.quantities import find_quantities
-from signalroom.signals.rules import Rules, compile_rules
+from signalroom.signals.quantities import NO_QUANTITIES, find_quantities
+from signalroom.signals.rules import (
+    ANCHOR,
+    INDUSTRY,
+    INTEGRATION,
+    TEAM_PHRASE,
+    URGENCY,
+    Rules,
+    compile_rules,
+)
 from signalroom.signals.tokens import Tokens, find_numbers, tokenize
 from signalroom.signals.vocabulary import Vocabulary, load_vocabulary
 
@@ -31,6 +40,11 @@ class Detector:
     def detect(self, text: str) -> Signals:
         return self._detect(text)[0]
 
+    def detect_found(self, text: str) -> tuple[Signals, list[Found], Tokens]:
+        """The signals, each value's token span, and the tokens (``tk.snippet(f.i, f.j)`` is
+        a value's words): :class:`Evidence` without building it for values not kept."""
+        return self._detect(text)
+
     def detect_with_evidence(self, text: str) -> tuple[Signals, list[Evidence]]:
         signals, found, tk = self._detect(text)
         evidence = [
@@ -45,28 +59,32 @@ class Detector:
         tk = tokenize(text, r.fillers)
         if not tk.words:
             return Signals(), [], tk
-        hits = r.scan(tk.words)
-        nums = find_numbers(tk.words)
+        hits, number_words = r.scan(tk.words)
+        starts = sorted(tk.digits + number_words) if number_words else tk.digits
+        nums = find_numbers(tk.words, starts) if starts else []
+        # each field's pass runs only when the scan saw a cue for it
+        q = find_quantities(r, tk, nums, hits) if nums or hits[TEAM_PHRASE] else NO_QUANTITIES
         found: list[Found] = []
-        q = find_quantities(r, tk, nums, hits)
         if q.team_evidence is not None:
             found.append(q.team_evidence)
         if q.volume_evidence is not None:
             found.append(q.volume_evidence)
-        integrations = find_integrations(r, tk, hits)
+        integrations = find_integrations(r, tk, hits) if hits[INTEGRATION] else []
         found.extend(integrations)
-        urgency = find_urgency(r, tk, nums, hits)
+        urgency = find_urgency(r, tk, nums, hits) if nums or hits[URGENCY] else None
         if urgency is not None:
             found.append(urgency)
-        industry = find_industry(r, tk, hits) or q.role_evidence
+        industry = (
+            find_industry(r, tk, hits) if hits[ANCHOR] and hits[INDUSTRY] else None
+        ) or q.role_evidence
         if industry is not None:
             found.append(industry)
         signals = Signals(
-            team_size=q.team,
-            monthly_volume=q.volume,
-            integration_needs=sorted({str(f.value) for f in integrations}),
-            urgency=str(urgency.value) if urgency is not None else None,
-            industry=str(industry.value) if industry is not None else None,
+            q.team,
+            q.volume,
+            sorted({str(f.value) for f in integrations}) if integrations else [],
+            str(urgency.value) if urgency is not None else None,
+            str(industry.value) if industry is not None else None,
         )
         return signals, found, tk
 

@@ -58,9 +58,11 @@ def find_integrations(r: Rules, tk: Tokens, hits: list[list[Hit]]) -> list[Found
     if not aliases:
         return found
     accepted: list[tuple[int, int]] = []
+    news = hits[NEWS]
+    negations = bool(hits[NEGATION] or hits[NEGATION_AFTER])
     for pos, (i, j, alias) in enumerate(aliases):
         assert isinstance(alias, Alias)
-        if _near(hits[NEWS], i, j) or _negated(hits, i, j):
+        if (news and _near(news, i, j)) or (negations and _negated(hits, i, j)):
             continue
         if alias.ambiguous and not _used_as_product(r, tk, aliases, pos, accepted):
             continue
@@ -88,7 +90,7 @@ def _used_as_product(
     i, j, alias = aliases[pos]
     prev = words[i - 1] if i > 0 else ""
     nxt = words[j] if j < len(words) else ""
-    if r.product_after.match(words, j)[0]:
+    if nxt in r.product_after.firsts and r.product_after.match(words, j)[0]:
         return True
     if prev in r.deny_before.get(alias.name, ()) or nxt in r.deny_after.get(alias.name, ()):
         return False
@@ -116,6 +118,7 @@ def find_industry(r: Rules, tk: Tokens, hits: list[list[Hit]]) -> Found | None:
     cues = {i: (j, cue) for i, j, cue in hits[INDUSTRY]}
     anchors = hits[ANCHOR]
     anchor_starts = {i for i, _, _ in anchors}
+    blockers = r.blockers.firsts
     for _, a_end, kind in anchors:
         best: tuple[int, int, str] | None = None
         gap = 0
@@ -132,7 +135,7 @@ def find_industry(r: Rules, tk: Tokens, hits: list[list[Hit]]) -> Found | None:
                 continue
             if (
                 words[k] in _STOPS
-                or r.blockers.match(words, k)[0]
+                or (words[k] in blockers and r.blockers.match(words, k)[0])
                 or (k in anchor_starts and k > a_end)
             ):
                 break

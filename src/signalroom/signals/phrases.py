@@ -62,28 +62,30 @@ def expand(pattern: str) -> list[tuple[str, ...]]:
 class PhraseIndex(Generic[T]):
     """Phrases (word tuples) with a payload, found at a token position by longest match."""
 
-    __slots__ = ("_by_first", "_by_last")
+    __slots__ = ("firsts", "lasts")
 
     def __init__(self, items: Iterable[tuple[str, T]] = ()) -> None:
-        self._by_first: dict[str, list[tuple[tuple[str, ...], T]]] = {}
-        self._by_last: dict[str, list[tuple[tuple[str, ...], T]]] = {}
+        #: phrases by first and by last word: ``word in index.firsts`` is the cheap test a
+        #: caller makes before :meth:`match` on the hot path (most words start no phrase)
+        self.firsts: dict[str, list[tuple[tuple[str, ...], T]]] = {}
+        self.lasts: dict[str, list[tuple[tuple[str, ...], T]]] = {}
         for pattern, payload in items:
             self.add(pattern, payload)
 
     def add(self, pattern: str, payload: T) -> None:
         for phrase in expand(pattern):
-            for index, key in ((self._by_first, phrase[0]), (self._by_last, phrase[-1])):
+            for index, key in ((self.firsts, phrase[0]), (self.lasts, phrase[-1])):
                 bucket = index.setdefault(key, [])
                 if all(p != phrase for p, _ in bucket):
                     bucket.append((phrase, payload))
                     bucket.sort(key=lambda item: -len(item[0]))
 
     def __contains__(self, word: str) -> bool:
-        return word in self._by_first
+        return word in self.firsts
 
     def match(self, words: Sequence[str], i: int) -> tuple[int, T | None]:
         """Length and payload of the longest phrase starting at ``words[i]`` (0 if none)."""
-        bucket = self._by_first.get(words[i]) if i < len(words) else None
+        bucket = self.firsts.get(words[i]) if i < len(words) else None
         if bucket:
             for phrase, payload in bucket:
                 n = len(phrase)
@@ -93,7 +95,7 @@ class PhraseIndex(Generic[T]):
 
     def match_before(self, words: Sequence[str], j: int) -> tuple[int, T | None]:
         """Length and payload of the longest phrase ending just before ``words[j]``."""
-        bucket = self._by_last.get(words[j - 1]) if 0 < j <= len(words) else None
+        bucket = self.lasts.get(words[j - 1]) if 0 < j <= len(words) else None
         if bucket:
             for phrase, payload in bucket:
                 n = len(phrase)

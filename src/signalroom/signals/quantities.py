@@ -13,6 +13,14 @@ from dataclasses import dataclass
 
 from signalroom.signals.model import Found
 from signalroom.signals.rules import (
+    HEAD_APPROXIMATOR,
+    HEAD_BOUNDARY,
+    HEAD_GENERIC,
+    HEAD_MODIFIER,
+    HEAD_OTHER,
+    HEAD_ROLE,
+    HEAD_STOP,
+    HEAD_VOLUME,
     MAX_PHRASE,
     RATE,
     TEAM_BLOCK_AFTER,
@@ -53,9 +61,13 @@ class Quantities:
     role_evidence: Found | None = None
 
 
+#: What an utterance with no number and no headcount phrase says (never modified).
+NO_QUANTITIES = Quantities()
+
+
 def find_quantities(r: Rules, tk: Tokens, nums: list[Num], hits: list[list[Hit]]) -> Quantities:
     if not nums and not hits[TEAM_PHRASE]:
-        return Quantities()
+        return NO_QUANTITIES
     words = tk.words
     starts = {n.i for n in nums}
     generic: list[tuple[int, int, int]] = []  # (value, i, j)
@@ -119,7 +131,11 @@ def find_quantities(r: Rules, tk: Tokens, nums: list[Num], hits: list[list[Hit]]
 
 def _is_label(r: Rules, words: list[str], num: Num) -> bool:
     """A label, not a count: "version 2", "room 5", "in 2015"."""
-    if r.label_before.match_before(words, num.i)[0]:
+    if (
+        num.i > 0
+        and words[num.i - 1] in r.label_before.lasts
+        and r.label_before.match_before(words, num.i)[0]
+    ):
         return True
     token = words[num.i]
     if num.j - num.i == 1 and len(token) == 4 and token.isdigit() and token[:2] in ("19", "20"):
@@ -133,29 +149,39 @@ def _head(r: Rules, words: list[str], j: int, starts: set[int]) -> _Head | None:
     k = j
     seen = 0
     people = True  # "5 more people" and "3 new hires" are not today's headcount
+    cues = r.head_cues
     while k < n and seen < _HEAD_WINDOW:
         if k in starts:
             return None
-        size, _ = r.approximators.match(words, k)
-        if size and words[k] in _AFTER_NUMBER:  # "a dozen or so lawyers"
-            k += size
+        flags = cues.get(words[k], 0)  # which tables have a phrase starting with this word
+        if not flags:
             seen += 1
+            k += 1
             continue
+        if flags & HEAD_APPROXIMATOR and words[k] in _AFTER_NUMBER:  # "a dozen or so lawyers"
+            size, _ = r.approximators.match(words, k)
+            if size:
+                k += size
+                seen += 1
+                continue
         if people:
-            size, _ = r.team_generic.match(words, k)
+            if flags & HEAD_GENERIC:
+                size, _ = r.team_generic.match(words, k)
+                if size:
+                    return _Head("generic", k, k + size)
+            if flags & HEAD_ROLE:
+                size, label = r.team_roles.match(words, k)
+                if size:
+                    return _Head("role", k, k + size, label or "")
+        if flags & HEAD_VOLUME:
+            size, _ = r.volume_nouns.match(words, k)
             if size:
-                return _Head("generic", k, k + size)
-            size, label = r.team_roles.match(words, k)
-            if size:
-                return _Head("role", k, k + size, label or "")
-        size, _ = r.volume_nouns.match(words, k)
-        if size:
-            return _Head("volume", k, k + size)
-        if r.other_heads.match(words, k)[0]:
+                return _Head("volume", k, k + size)
+        if flags & HEAD_OTHER and r.other_heads.match(words, k)[0]:
             return None
-        if words[k] in _HARD_STOPS or words[k] == "," or r.boundary.match(words, k)[0]:
+        if flags & HEAD_STOP or (flags & HEAD_BOUNDARY and r.boundary.match(words, k)[0]):
             return _Head("bare", j, j) if k == j and people else None
-        if words[k] in r.team_modifiers:
+        if flags & HEAD_MODIFIER:
             people = False
         seen += 1
         k += 1
@@ -164,8 +190,11 @@ def _head(r: Rules, words: list[str], j: int, starts: set[int]) -> _Head | None:
 
 def _skip_back(r: Rules, words: list[str], i: int) -> int:
     """Index just after the words before ``i`` once approximators ("about", "over") are skipped."""
+    ends = r.approximators.lasts
     for _ in range(_MAX_APPROXIMATORS):
-        size, _ = r.approximators.match_before(words, i) if i > 0 else (0, None)
+        if i <= 0 or words[i - 1] not in ends:
+            break
+        size, _ = r.approximators.match_before(words, i)
         if not size:
             break
         i -= size
@@ -180,11 +209,14 @@ def _left_cue(r: Rules, words: list[str], i: int) -> int:
 
 
 def _team_blocked(r: Rules, words: list[str], num: Num, head: _Head, hits: list[list[Hit]]) -> bool:
+    blocks_before, blocks_after = hits[TEAM_BLOCK_BEFORE], hits[TEAM_BLOCK_AFTER]
+    if not blocks_before and not blocks_after:
+        return False
     before = _skip_back(r, words, num.i)
-    if any(e == before for _, e, _ in within(hits[TEAM_BLOCK_BEFORE], before - MAX_PHRASE, before)):
+    if any(e == before for _, e, _ in within(blocks_before, before - MAX_PHRASE, before)):
         return True
     end = max(head.end, num.j)
-    for s, _, _ in within(hits[TEAM_BLOCK_AFTER], end, end + _RATE_WINDOW):
+    for s, _, _ in within(blocks_after, end, end + _RATE_WINDOW):
         if _HARD_STOPS.isdisjoint(words[end:s]):
             return True
     return False
@@ -194,6 +226,8 @@ def _rate(
     words: list[str], num: Num, after: int, starts: set[int], rates: list[Hit]
 ) -> tuple[float | None, int]:
     """Per-month factor of the period said with a volume: "... a week", "every day we ..."."""
+    if not rates:
+        return None, 0
     nearby = within(rates, num.i - _RATE_WINDOW, num.i) + within(rates, after, after + _RATE_WINDOW)
     for s, e, factor in nearby:
         if after <= s < after + _RATE_WINDOW:
@@ -211,6 +245,8 @@ def _rate(
 
 def _has_verb(r: Rules, words: list[str], i: int, verbs: list[Hit]) -> bool:
     """A processing verb shortly before the number: "we review about 300 contracts"."""
+    if not verbs:
+        return False
     end = _skip_back(r, words, i)
     for _, e, _ in within(verbs, end - _VERB_WINDOW - MAX_PHRASE, end):
         if end - _VERB_WINDOW <= e <= end:

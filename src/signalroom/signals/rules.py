@@ -9,11 +9,12 @@ not overlap (``"urgent care"`` hides ``"urgent"``).
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from signalroom.signals.phrases import PhraseIndex, expand, phrase_set, words_of
+from signalroom.signals.tokens import NUMBER_STARTS
 from signalroom.signals.vocabulary import Vocabulary
 
 # Phrase families found by the single scan.
@@ -24,11 +25,15 @@ FAMILIES = 14
 
 #: (start, end, payload) of one phrase found in the token list.
 Hit = tuple[int, int, Any]
+#: The hits of a family that has none: shared, so never appended to (readers only read).
+NO_HITS: list[Hit] = []
 _Bucket = tuple[
     list[tuple[int, Any]],
     frozenset[str],
     tuple[tuple[int, dict[tuple[str, ...], list[tuple[int, Any]]]], ...],
+    bool,
 ]
+_NO_BUCKET: _Bucket = ([], frozenset(), (), False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +59,8 @@ class Rules:
     """Everything the detector looks up, built once per vocabulary."""
 
     #: first word -> (one-word entries, second words of longer phrases, longer phrases by
-    #: length, longest first): most words start no longer phrase with the word that follows.
+    #: length, longest first, whether a number can start at the word): most words start no
+    #: longer phrase with the word that follows.
     index: dict[str, _Bucket] = field(default_factory=dict)
     fillers: frozenset[str] = frozenset()
     # quantities
@@ -67,6 +73,9 @@ class Rules:
     team_left: PhraseIndex[bool] = field(default_factory=PhraseIndex)
     team_modifiers: frozenset[str] = frozenset()
     volume_nouns: PhraseIndex[bool] = field(default_factory=PhraseIndex)
+    #: word -> HEAD_* flags: which tables a number's noun search must try at that word
+    #: (a word with no flags is skipped without a lookup)
+    head_cues: dict[str, int] = field(default_factory=dict)
     # integrations
     deny_before: dict[str, frozenset[str]] = field(default_factory=dict)
     deny_after: dict[str, frozenset[str]] = field(default_factory=dict)
@@ -86,9 +95,9 @@ class Rules:
 
     def add(self, family: int, pattern: str, payload: Any) -> None:
         for phrase in expand(pattern):
-            single, seconds, longer = self.index.get(phrase[0], ([], frozenset(), ()))
+            single, seconds, longer, numeric = self.index.get(phrase[0], _NO_BUCKET)
             if len(phrase) == 1:
-                entries = single
+                entries = single = list(single)
             else:
                 tables = dict(longer)
                 entries = tables.setdefault(len(phrase), {}).setdefault(phrase, [])
@@ -96,28 +105,41 @@ class Rules:
                 seconds = seconds | {phrase[1]}
             if all(f != family for f, _ in entries):  # the first entry of a family wins
                 entries.append((family, payload))
-            self.index[phrase[0]] = (single, seconds, longer)
+            self.index[phrase[0]] = (single, seconds, longer, numeric)
+
+    def mark_numeric(self, words: Iterable[str]) -> None:
+        """Let the scan report where each of ``words`` occurs (number-start candidates)."""
+        for word in words:
+            single, seconds, longer, _ = self.index.get(word, _NO_BUCKET)
+            self.index[word] = (single, seconds, longer, True)
 
     def terms(self) -> set[str]:
         """Every phrase of the scanned families, as text (for the benchmark's regex floor)."""
-        out = {first for first, (single, _, _) in self.index.items() if single}
-        for _, _, longer in self.index.values():
+        out = {first for first, (single, _, _, _) in self.index.items() if single}
+        for _, _, longer, _ in self.index.values():
             out.update(" ".join(p) for _, table in longer for p in table)
         return out
 
-    def scan(self, words: Sequence[str]) -> list[list[Hit]]:
-        """Non-overlapping longest matches of every family, each list in text order."""
-        hits: list[list[Hit]] = [[] for _ in range(FAMILIES)]
+    def scan(self, words: Sequence[str]) -> tuple[list[list[Hit]], list[int]]:
+        """Non-overlapping longest matches of every family, each list in text order, and the
+        positions of the words a spoken number may start with (number words, "a", "an",
+        "half"), so that no other pass over every token is needed."""
+        # a family's list is made at its first hit (``free`` is 0 until then): most families
+        # have none, and share the empty NO_HITS
+        hits: list[list[Hit]] = [NO_HITS] * FAMILIES
+        numbers: list[int] = []
         free = [0] * FAMILIES
-        index = self.index
+        get = self.index.get
         seq = tuple(words)
         n = len(seq)
-        for i in range(n):
-            bucket = index.get(seq[i])
+        for i, word in enumerate(seq):
+            bucket = get(word)
             if bucket is None:
                 continue
-            single, seconds, longer = bucket
-            if i + 1 < n and seq[i + 1] in seconds:
+            single, seconds, longer, numeric = bucket
+            if numeric:
+                numbers.append(i)
+            if seconds and i + 1 < n and seq[i + 1] in seconds:
                 for size, table in longer:
                     if i + size > n:
                         continue
@@ -125,18 +147,28 @@ class Rules:
                     if entries is None:
                         continue
                     for family, payload in entries:
-                        if free[family] <= i:
-                            hits[family].append((i, i + size, payload))
+                        end = free[family]
+                        if end <= i:
+                            if end:
+                                hits[family].append((i, i + size, payload))
+                            else:
+                                hits[family] = [(i, i + size, payload)]
                             free[family] = i + size
             for family, payload in single:
-                if free[family] <= i:
-                    hits[family].append((i, i + 1, payload))
+                end = free[family]
+                if end <= i:
+                    if end:
+                        hits[family].append((i, i + 1, payload))
+                    else:
+                        hits[family] = [(i, i + 1, payload)]
                     free[family] = i + 1
-        return hits
+        return hits, numbers
 
 
 def within(hits: list[Hit], lo: int, hi: int) -> list[Hit]:
     """The hits that start in ``[lo, hi)`` (a family's hits are sorted by start)."""
+    if not hits:  # most families have no hit in an utterance
+        return hits
     if len(hits) < 8:  # the usual case: a scan over a few hits beats two bisections
         return [h for h in hits if lo <= h[0] < hi]
     a = bisect_left(hits, lo, key=_start)
@@ -147,6 +179,10 @@ def _start(hit: Hit) -> int:
     return hit[0]
 
 
+#: What a word can be to a number's noun search (``quantities._head``), as bit flags.
+HEAD_APPROXIMATOR, HEAD_GENERIC, HEAD_ROLE, HEAD_VOLUME = 1, 2, 4, 8
+HEAD_OTHER, HEAD_BOUNDARY, HEAD_STOP, HEAD_MODIFIER = 16, 32, 64, 128
+_HEAD_STOPS = frozenset({".", "?", "!", ";", ","})
 #: Longest phrase a window check must look back over.
 MAX_PHRASE = 8
 
@@ -164,6 +200,20 @@ def compile_rules(vocab: Vocabulary) -> Rules:
     _compile_integrations(r, vocab)
     _compile_industries(r, vocab)
     _compile_urgency(r, vocab)
+    r.mark_numeric(NUMBER_STARTS)
+    tables = (
+        (HEAD_APPROXIMATOR, r.approximators.firsts),
+        (HEAD_GENERIC, r.team_generic.firsts),
+        (HEAD_ROLE, r.team_roles.firsts),
+        (HEAD_VOLUME, r.volume_nouns.firsts),
+        (HEAD_OTHER, r.other_heads.firsts),
+        (HEAD_BOUNDARY, r.boundary.firsts),
+        (HEAD_STOP, _HEAD_STOPS),
+        (HEAD_MODIFIER, r.team_modifiers),
+    )
+    for flag, words in tables:
+        for word in words:
+            r.head_cues[word] = r.head_cues.get(word, 0) | flag
     return r
 
 

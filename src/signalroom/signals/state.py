@@ -20,12 +20,12 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from signalroom.record import SignalEvidence
 from signalroom.signals.detector import Detector, default_detector
-from signalroom.signals.model import FIELDS, INDUSTRIES, URGENCY_LEVELS
+from signalroom.signals.model import FIELDS, INDUSTRIES, URGENCY_LEVELS, Signals
 
 _SPAN_CHARS = 80
 _RANK = {level: rank for rank, level in enumerate(URGENCY_LEVELS)}
@@ -34,10 +34,13 @@ _CORRECTION = re.compile(
 )
 _SOURCES = ("pattern", "tool")
 _SCALARS = ("team_size", "monthly_volume", "urgency", "industry")
+#: (field, value, source, turn_index, at, span) of one piece of evidence.
+EvidenceRow = tuple[str, Any, str, int | None, datetime | float | None, str | None]
 
 
 class _Said:
-    """One channel's statement of a value."""
+    """One channel's statement of a value; ``at`` stays as given (a datetime or a unix time)
+    until evidence is read, so the call path makes no datetime."""
 
     __slots__ = ("at", "source", "span", "turn_index", "value")
 
@@ -45,7 +48,7 @@ class _Said:
         self,
         value: int | float | str,
         source: str,
-        at: datetime | None,
+        at: datetime | float | None,
         turn_index: int | None,
         span: str | None,
     ) -> None:
@@ -57,24 +60,18 @@ class _Said:
 
 
 class SignalState:
-    """Merged signals of one call. Not thread-safe: one recorder owns it."""
+    """Merged signals of one call. Not thread-safe: one recorder owns it.
 
-    __slots__ = (
-        "_detector",
-        "_industry",
-        "_integrations",
-        "_monthly_volume",
-        "_team_size",
-        "_urgency",
-    )
+    Storage is made on the first value: a call that states nothing keeps two ``None``s.
+    """
+
+    __slots__ = ("_detector", "_held", "_integrations")
 
     def __init__(self, detector: Detector | None = None) -> None:
         self._detector = detector
-        self._team_size: list[_Said] = []
-        self._monthly_volume: list[_Said] = []
-        self._urgency: list[_Said] = []
-        self._industry: list[_Said] = []
-        self._integrations: dict[str, list[_Said]] = {}
+        #: scalar field -> statements of its current value (one per channel)
+        self._held: dict[str, list[_Said]] | None = None
+        self._integrations: dict[str, list[_Said]] | None = None
 
     def __getstate__(self) -> dict[str, Any]:
         state = {name: getattr(self, name) for name in self.__slots__}
@@ -90,14 +87,18 @@ class SignalState:
     def detector(self) -> Detector:
         return self._detector if self._detector is not None else default_detector()
 
-    def update(self, text: str, *, at: datetime, turn_index: int) -> dict[str, Any]:
+    def update(self, text: str, *, at: datetime | float, turn_index: int) -> dict[str, Any]:
         """Detect signals in one user turn, merge them, and return the turn's own signals."""
-        signals, evidence = self.detector.detect_with_evidence(text)
-        corrected = bool(_CORRECTION.search(text.lower())) if evidence else False
-        for ev in evidence:
-            said = _Said(ev.value, "pattern", at, turn_index, ev.text)
-            self._merge(ev.field, said, corrected=corrected)
-        return signals.to_dict()
+        return self.merge_text(text, at=at, turn_index=turn_index).to_dict()
+
+    def merge_text(self, text: str, *, at: datetime | float, turn_index: int) -> Signals:
+        """:meth:`update` without the dict: what the recorder calls on every user turn."""
+        signals, found, tk = self.detector.detect_found(text)
+        for f in found:
+            target = self._target(f.field, f.value, "pattern", turn_index, correction=text)
+            if target is not None:  # the matched words are cut out only for kept evidence
+                target.append(_Said(f.value, "pattern", at, turn_index, tk.snippet(f.i, f.j)))
+        return signals
 
     def apply(
         self,
@@ -105,7 +106,7 @@ class SignalState:
         value: Any,
         *,
         source: str = "tool",
-        at: datetime,
+        at: datetime | float,
         turn_index: int | None = None,
         span: str | None = None,
     ) -> None:
@@ -120,59 +121,88 @@ class SignalState:
                 self.apply(field, item, source=source, at=at, turn_index=turn_index, span=span)
             return
         normalized = self._normalize(field, value)
-        self._merge(field, _Said(normalized, source, at, turn_index, span), corrected=True)
+        target = self._target(field, normalized, source, turn_index, correction=None)
+        if target is not None:
+            target.append(_Said(normalized, source, at, turn_index, span))
 
     def snapshot(self) -> dict[str, Any]:
         """The merged view, shaped like ``record.DiscoveredSignals``."""
+        held = self._held or {}
         return {
-            "team_size": self._value(self._team_size),
-            "monthly_volume": self._value(self._monthly_volume),
-            "integration_needs": sorted(self._integrations),
-            "urgency": self._value(self._urgency),
-            "industry": self._value(self._industry),
+            "team_size": _value(held.get("team_size")),
+            "monthly_volume": _value(held.get("monthly_volume")),
+            "integration_needs": sorted(self._integrations or ()),
+            "urgency": _value(held.get("urgency")),
+            "industry": _value(held.get("industry")),
         }
+
+    def evidence_rows(self) -> list[EvidenceRow]:
+        """Evidence for every value held, one row per channel that stated it, as plain
+        tuples: cheap to take on the call path, turned into models by :func:`evidence_models`."""
+        out: list[EvidenceRow] = []
+        held = self._held or {}
+        for field in _SCALARS:
+            out.extend(_row(field, said) for said in held.get(field, ()))
+        integrations = self._integrations or {}
+        for name in sorted(integrations):
+            out.extend(_row("integration_needs", said) for said in integrations[name])
+        return out
 
     def evidence(self) -> list[SignalEvidence]:
         """Evidence for every value held, one entry per channel that stated it."""
-        out: list[SignalEvidence] = []
-        for field in _SCALARS:
-            out.extend(_record(field, said) for said in self._held(field))
-        for name in sorted(self._integrations):
-            out.extend(_record("integration_needs", said) for said in self._integrations[name])
-        return out
+        return evidence_models(self.evidence_rows())
 
     # -- merging ---------------------------------------------------------------------------
 
-    def _held(self, field: str) -> list[_Said]:
-        held: list[_Said] = getattr(self, "_" + field)
-        return held
+    def _target(
+        self,
+        field: str,
+        value: int | float | str,
+        source: str,
+        turn_index: int | None,
+        *,
+        correction: str | None,
+    ) -> list[_Said] | None:
+        """Where a new statement of ``value`` goes: the list to append it to (emptied when it
+        replaces the value held), or None when it changes nothing.
 
-    @staticmethod
-    def _value(held: list[_Said]) -> Any:
-        return held[0].value if held else None
-
-    def _merge(self, field: str, said: _Said, *, corrected: bool) -> None:
+        ``correction``: the turn's text, read for correction markers only when an industry
+        would change (a tool report always counts as deliberate).
+        """
         if field == "integration_needs":
-            _confirm(self._integrations.setdefault(str(said.value), []), said)
-            return
-        held = self._held(field)
-        if not held or held[0].value == said.value:
-            _confirm(held, said)
-            return
+            if self._integrations is None:
+                self._integrations = {}
+            held = self._integrations.get(str(value))
+            if held is None:
+                held = self._integrations[str(value)] = []
+            return None if _stated(held, source) else held
+        if self._held is None:
+            self._held = {}
+        held = self._held.get(field)
+        if held is None:
+            held = self._held[field] = []
+        if not held or held[0].value == value:
+            return None if _stated(held, source) else held
         current = held[0]
         if field in ("team_size", "monthly_volume"):
             stale = (
-                said.turn_index is not None
+                turn_index is not None
                 and current.turn_index is not None
-                and said.turn_index < current.turn_index
+                and turn_index < current.turn_index
             )
             replace = not stale
         elif field == "urgency":
-            replace = _RANK[str(said.value)] > _RANK[str(current.value)]
+            replace = _RANK[str(value)] > _RANK[str(current.value)]
         else:  # industry
-            replace = said.source == "tool" or corrected
-        if replace:
-            held[:] = [said]
+            replace = (
+                source == "tool"
+                or correction is None
+                or bool(_CORRECTION.search(correction.lower()))
+            )
+        if not replace:
+            return None
+        held.clear()
+        return held
 
     def _normalize(self, field: str, value: Any) -> int | float | str:
         if field not in FIELDS:
@@ -202,10 +232,9 @@ class SignalState:
         return label
 
 
-def _confirm(held: list[_Said], said: _Said) -> None:
-    """Keep the first statement per channel: it is the evidence that set the value."""
-    if all(s.source != said.source for s in held):
-        held.append(said)
+def _stated(held: list[_Said], source: str) -> bool:
+    """Whether a channel already stated the value: its first statement is the evidence."""
+    return any(s.source == source for s in held)
 
 
 def _number(field: str, value: Any) -> float:
@@ -222,14 +251,26 @@ def _number(field: str, value: Any) -> float:
     return number
 
 
-def _record(field: str, said: _Said) -> SignalEvidence:
-    return SignalEvidence.model_validate(
-        {
-            "field": field,
-            "value": said.value,
-            "source": said.source,
-            "turn_index": said.turn_index,
-            "at": said.at,
-            "span": said.span,
-        }
-    )
+def _value(held: list[_Said] | None) -> Any:
+    return held[0].value if held else None
+
+
+def _row(field: str, said: _Said) -> EvidenceRow:
+    return (field, said.value, said.source, said.turn_index, said.at, said.span)
+
+
+def evidence_models(rows: list[EvidenceRow]) -> list[SignalEvidence]:
+    """The record's ``SignalEvidence`` models of :meth:`SignalState.evidence_rows`."""
+    return [
+        SignalEvidence.model_validate(
+            {
+                "field": field,
+                "value": value,
+                "source": source,
+                "turn_index": turn_index,
+                "at": datetime.fromtimestamp(at, tz=UTC) if isinstance(at, int | float) else at,
+                "span": span,
+            }
+        )
+        for field, value, source, turn_index, at, span in rows
+    ]
