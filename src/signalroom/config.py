@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import tomlkit
-from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -27,7 +27,13 @@ CONFIG_FILE = "signalroom.toml"
 DEFAULT_HOME = Path(".signalroom")
 
 
-class OutboxSettings(BaseModel):
+class _Section(BaseModel):
+    """A settings section: a misspelt key (``concurency``) is refused, never silently ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class OutboxSettings(_Section):
     """The agent-side durable spool (``HOME/outbox.sqlite``)."""
 
     path: Path | None = None
@@ -44,7 +50,7 @@ class OutboxSettings(BaseModel):
     busy_timeout_ms: int = Field(default=1_000, ge=0)
 
 
-class AgentSettings(BaseModel):
+class AgentSettings(_Section):
     """The LiveKit worker: models come from plugin names or LiveKit inference strings."""
 
     name: str = "signalroom-sales"
@@ -63,13 +69,13 @@ class AgentSettings(BaseModel):
     max_tool_steps: int = Field(default=3, ge=1, le=10)
 
 
-class SignalsSettings(BaseModel):
+class SignalsSettings(_Section):
     """Extra vocabulary files merged over the bundled ones (see docs/signals.md)."""
 
     vocabulary_files: list[Path] = Field(default_factory=list)
 
 
-class KnowledgeSettings(BaseModel):
+class KnowledgeSettings(_Section):
     """Product knowledge: bundled docs, a folder of Markdown, or an HTTP search API."""
 
     backend: Literal["local", "http"] = "local"
@@ -86,7 +92,7 @@ class KnowledgeSettings(BaseModel):
     categories: list[str] = Field(default_factory=list)
 
 
-class BookingSettings(BaseModel):
+class BookingSettings(_Section):
     """Meeting booking: a local SQLite store with .ics invites, or Cal.com."""
 
     backend: Literal["local", "calcom"] = "local"
@@ -107,7 +113,7 @@ class BookingSettings(BaseModel):
     join_url: str | None = None
 
 
-class ServiceSettings(BaseModel):
+class ServiceSettings(_Section):
     #: Batches in flight at once (analysis of one overlaps the warehouse write of another).
     concurrency: int = Field(default=4, ge=1)
     #: Messages per batch, and so per warehouse transaction: large batches amortize the commit.
@@ -119,6 +125,8 @@ class ServiceSettings(BaseModel):
     health_port: int | None = None
     #: How long an empty queue ends ``--until-idle``.
     idle_s: float = Field(default=1.0, gt=0)
+    #: With --until-idle: how long an unreachable queue is retried before the run fails.
+    unreachable_s: float = Field(default=15.0, gt=0)
     #: How long one consume call waits for messages.
     poll_s: float = Field(default=0.5, gt=0)
     #: Redelivery delay after a retryable failure: base * 2**(attempt-1), capped.
@@ -129,7 +137,7 @@ class ServiceSettings(BaseModel):
     log_file: bool = True
 
 
-class AnalyzerSettings(BaseModel):
+class AnalyzerSettings(_Section):
     """Lead-score weights and thresholds, and the price table for the cost analyzer."""
 
     lead_score: dict[str, Any] = Field(default_factory=dict)
@@ -172,7 +180,7 @@ def _default_salesforce_map() -> dict[str, str]:
     }
 
 
-class SalesforceSettings(BaseModel):
+class SalesforceSettings(_Section):
     """A Lead per booking email and a Task per call (docs/destinations.md#salesforce).
 
     Auth: ``instance_url`` + ``session_id`` (an OAuth access token), or ``username`` +
@@ -223,7 +231,7 @@ class SalesforceSettings(BaseModel):
         return self
 
 
-class AmplitudeSettings(BaseModel):
+class AmplitudeSettings(_Section):
     """One "Sales Call Completed" event per record (docs/destinations.md#amplitude)."""
 
     api_key: SecretStr
@@ -235,7 +243,7 @@ class AmplitudeSettings(BaseModel):
     max_retries: int = Field(default=3, ge=1, le=12)
 
 
-class WebhookSettings(BaseModel):
+class WebhookSettings(_Section):
     """A signed POST per analyzed session (Standard Webhooks; docs/webhook-receiver.md)."""
 
     url: str = Field(pattern=r"^https?://")
@@ -249,13 +257,13 @@ class WebhookSettings(BaseModel):
     max_attempts: int = Field(default=3, ge=1, le=10)
 
 
-class DestinationSettings(BaseModel):
+class DestinationSettings(_Section):
     salesforce: SalesforceSettings | None = None
     amplitude: AmplitudeSettings | None = None
     webhooks: list[WebhookSettings] = Field(default_factory=list)
 
 
-class PrivacySettings(BaseModel):
+class PrivacySettings(_Section):
     """Per-field policy: keep, redact or hash (keyed with ``hash_key``)."""
 
     transcript: Literal["keep", "redact", "hash", "drop"] = "redact"
@@ -268,7 +276,7 @@ class PrivacySettings(BaseModel):
     retention_days: int | None = None
 
 
-class DashboardSettings(BaseModel):
+class DashboardSettings(_Section):
     host: str = "127.0.0.1"
     port: int = 8765
     token: SecretStr | None = None

@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,21 @@ async def _drop(stream: str) -> None:
         await client.aclose()
 
 
+def _wait_for_start(proc: subprocess.Popen[str], timeout_s: float = 60.0) -> str:
+    """Read the service's log until it says it started; returns what was read."""
+    assert proc.stderr is not None
+    seen = []
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        line = proc.stderr.readline()
+        if not line:
+            break
+        seen.append(line)
+        if '"service started"' in line:
+            return "".join(seen)
+    raise AssertionError("service did not start: " + "".join(seen)[-2000:])
+
+
 def test_two_processes_split_the_work_without_double_effects(
     tmp_path: Path, pg_url: str, seed_record_dict: dict[str, Any]
 ) -> None:
@@ -55,8 +71,9 @@ def test_two_processes_split_the_work_without_double_effects(
         if i % 3 == 0:
             bodies.append(record_body(seed_record_dict, session_id=sid, revision=2))
     try:
-        asyncio.run(_publish(url, bodies))
-        env = {**os.environ, "SIGNALROOM_SERVICE__IDLE_S": "1.0",
+        # both services are consuming before anything is published, so neither can drain the
+        # stream alone while the other is still starting
+        env = {**os.environ, "SIGNALROOM_SERVICE__IDLE_S": "3.0",
                "SIGNALROOM_SERVICE__BATCH_SIZE": "50"}  # fmt: skip
         procs = [
             subprocess.Popen(
@@ -80,7 +97,12 @@ def test_two_processes_split_the_work_without_double_effects(
             )
             for k in range(2)
         ]
-        outputs = [p.communicate(timeout=120) for p in procs]
+        started = [_wait_for_start(p) for p in procs]
+        asyncio.run(_publish(url, bodies))
+        outputs = [
+            (o, started[i] + e)
+            for i, (o, e) in enumerate(p.communicate(timeout=120) for p in procs)
+        ]
         assert [p.returncode for p in procs] == [0, 0], [o[1][-2000:] for o in outputs]
         stats = [json.loads(out) for out, _ in outputs]
     finally:

@@ -12,7 +12,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, StrictFloat, StrictInt, ValidationError
+
 from signalroom.analyzers.base import config_version, deep_merge
+from signalroom.errors import ConfigError
 from signalroom.record import SessionRecord
 
 CODE_VERSION = "1.0"
@@ -46,6 +49,68 @@ DEFAULT_RUBRIC: dict[str, Any] = {
     "qualified_threshold": 50,
 }
 
+
+
+class _Part(BaseModel):
+    # A misspelt key is refused at start-up rather than ignored. Numbers are Strict*: a quoted
+    # "75" would otherwise pass here and then fail mid-analysis when compared with a score.
+    model_config = ConfigDict(extra="forbid")
+
+
+class _Fit(_Part):
+    industry: dict[str, StrictInt]
+    team_size: list[tuple[StrictFloat, StrictInt]]
+    monthly_volume: list[tuple[StrictFloat, StrictInt]]
+
+
+class _Need(_Part):
+    per_integration: StrictInt
+    max_integrations: StrictInt
+    per_knowledge_question: StrictInt
+    max_knowledge_questions: StrictInt
+
+
+class _Timeline(_Part):
+    high: StrictInt
+    medium: StrictInt
+    low: StrictInt
+
+
+class _Engagement(_Part):
+    booked: StrictInt
+    per_user_turn: StrictInt
+    max_user_turns: StrictInt
+
+
+class _Rubric(_Part):
+    """The shape of a merged rubric; validation only, the analyzer reads the plain mapping."""
+
+    fit: _Fit
+    need: _Need
+    timeline: _Timeline
+    engagement: _Engagement
+    grades: dict[str, StrictFloat]
+    qualified_threshold: StrictFloat
+
+
+def checked_rubric(override: Mapping[str, Any]) -> dict[str, Any]:
+    """``override`` merged over :data:`DEFAULT_RUBRIC`, or ``ConfigError`` naming each bad key."""
+    rubric = deep_merge(DEFAULT_RUBRIC, override)
+    try:
+        _Rubric.model_validate(rubric)
+    except ValidationError as exc:
+        problems = "; ".join(
+            ".".join(str(part) for part in ("analyzers", "lead_score", *error["loc"]))
+            + f": {error['msg']}"
+            for error in exc.errors()
+        )
+        raise ConfigError(
+            f"invalid lead-score rubric: {problems}",
+            hint="see docs/configuration.md for the [analyzers.lead_score] keys",
+        ) from None
+    return rubric
+
+
 KNOWLEDGE_TOOLS = ("search_knowledge",)
 
 
@@ -65,7 +130,7 @@ class LeadScoreAnalyzer:
     name = "lead_score"
 
     def __init__(self, rubric: Mapping[str, Any] | None = None) -> None:
-        self.rubric = deep_merge(DEFAULT_RUBRIC, rubric or {})
+        self.rubric = checked_rubric(rubric or {})
         self.version = config_version(CODE_VERSION, self.rubric, DEFAULT_RUBRIC)
 
     def analyze(self, record: SessionRecord) -> dict[str, Any]:

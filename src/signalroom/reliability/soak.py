@@ -41,6 +41,7 @@ from signalroom.record import (
     SessionRecord,
     ToolCall,
 )
+from signalroom.urls import redact_url
 
 #: Prefix of the ids of malformed messages, so dead letters can be told apart from records.
 MALFORMED_ID = "soak-malformed-"
@@ -271,7 +272,7 @@ def run_soak(config: SoakConfig, progress: Callable[[str, int], None] | None = N
     run_id = secrets.token_hex(4)
     rng = random.Random(config.seed)
     result = SoakResult(sessions=config.sessions, services=config.services)
-    result.queue, result.warehouse = _redact(queue_url), _redact(config.warehouse_url)
+    result.queue, result.warehouse = redact_url(queue_url), redact_url(config.warehouse_url)
     config.work_dir.mkdir(parents=True, exist_ok=True)
     outbox = Outbox(
         config.work_dir / f"outbox-{run_id}.sqlite",
@@ -457,10 +458,3 @@ def _check_warehouse(config: SoakConfig) -> None:
 def _connection_url(url: str) -> str:
     parts = urlsplit(url)
     return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
-
-
-def _redact(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    return url.replace(f":{parts.password}@", ":***@", 1)

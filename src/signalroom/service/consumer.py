@@ -131,6 +131,7 @@ class Service:
         in_flight: set[asyncio.Task[None]] = set()
         last_work = time.monotonic()
         last_retry = time.monotonic()
+        failing_since = 0.0
         self._running = True
         thresholds = relax_full_collections()
         try:
@@ -145,9 +146,15 @@ class Service:
                     slots.release()
                     if not exc.retryable:
                         raise
+                    failing_since = failing_since or time.monotonic()
+                    # a long-running service waits for the broker to come back; a one-shot
+                    # drain gives up with the error instead of hanging
+                    if until_idle and time.monotonic() - failing_since > s.unreachable_s:
+                        raise
                     log.warning("consume failed, retrying: %s", exc)
                     await self._sleep(min(s.retry_max_s, 1.0))
                     continue
+                failing_since = 0.0
                 self._last_poll = time.monotonic()
                 if messages:
                     last_work = self._last_poll

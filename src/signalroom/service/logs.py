@@ -21,6 +21,7 @@ def configure_logging(log_dir: Path | None, level: int = logging.INFO) -> list[l
         foreign_pre_chain=[
             structlog.stdlib.add_log_level,
             structlog.stdlib.add_logger_name,
+            structlog.stdlib.ExtraAdder(),  # ``extra={"fields": {...}}`` becomes JSON fields
             structlog.processors.TimeStamper(fmt="iso", utc=True),
         ],
         processors=[

@@ -16,11 +16,13 @@ from signalroom.config import Settings
 from signalroom.destinations.base import AnalyzedSession
 from signalroom.destinations.factory import build_destinations
 from signalroom.destinations.warehouse import Warehouse, open_warehouse
+from signalroom.errors import DestinationError, SignalroomError
 from signalroom.privacy.hashing import load_hash_key
 from signalroom.record import SessionRecord
 from signalroom.service.consumer import Service, ServiceStats
 from signalroom.service.health import HealthServer
 from signalroom.transports.registry import open_transport
+from signalroom.urls import redact_url
 
 log = logging.getLogger("signalroom.service")
 
@@ -38,7 +40,9 @@ async def run_service(
     on_ready: Callable[[dict[str, Any]], None] | None = None,
 ) -> ServiceStats:
     """Run the consumer until SIGTERM/SIGINT (or an idle queue with ``until_idle``)."""
-    warehouse = open_warehouse(warehouse_url or settings.resolved_warehouse_url)
+    warehouse_url = warehouse_url or settings.resolved_warehouse_url
+    warehouse = open_warehouse(warehouse_url)
+    await _check_warehouse(warehouse, warehouse_url)
     warehouse.acquire_writer_lock()
     transport = None
     destinations = []
@@ -47,6 +51,8 @@ async def run_service(
     installed: list[signal.Signals] = []
     try:
         transport = open_transport(queue_url or settings.resolved_queue_url)
+        if queue_url in (None, settings.resolved_queue_url):
+            await _forward_home_outbox(settings, transport)
         destinations = build_destinations(
             settings.destinations,
             hash_key=load_hash_key(settings.privacy.hash_key, settings.home),
@@ -75,17 +81,20 @@ async def run_service(
         port = health_port if health_port is not None else settings.service.health_port
         if port is None and not until_idle:
             port = DEFAULT_HEALTH_PORT
-        info: dict[str, Any] = {"queue": transport.url, "warehouse": warehouse.name}
+        info: dict[str, Any] = {
+            "queue": redact_url(transport.url),
+            "warehouse": redact_url(warehouse_url),
+        }
         if port is not None:
             health = HealthServer(
                 service.metrics, service.status, host=settings.service.health_host, port=port
             )
             info["health_port"] = await health.start()
-        log.info("service started: %s", info)
+        log.info("service started", extra={"fields": info})
         if on_ready is not None:
             on_ready(info)
         stats = await service.run(until_idle=until_idle)
-        log.info("service stopped: %s", stats.as_dict())
+        log.info("service stopped", extra={"fields": stats.as_dict()})
         return stats
     finally:
         for sig in installed:
@@ -98,6 +107,38 @@ async def run_service(
             await transport.close()
         await warehouse.close()
         warehouse.release_writer_lock()
+
+
+async def _check_warehouse(warehouse: Warehouse, url: str) -> None:
+    """Fail at start, in one line, when the warehouse cannot be reached or read."""
+    try:
+        await asyncio.to_thread(warehouse.count, "sessions")
+    except SignalroomError:
+        raise
+    except Exception as exc:
+        raise DestinationError(
+            f"cannot open the warehouse {redact_url(url)}: {type(exc).__name__}: {exc}",
+            hint="check warehouse_url (or --warehouse) and that the database is running",
+        ) from None
+
+
+async def _forward_home_outbox(settings: Settings, transport: Any) -> None:
+    """Send what the home's outbox still holds before consuming.
+
+    The agent worker's forwarder normally does this; a worker killed mid-call leaves its last
+    checkpoint in the outbox, and a service on the same home delivers it (as complete=false).
+    """
+    if not settings.outbox_path.exists():
+        return
+    from signalroom.outbox import Outbox
+
+    outbox = Outbox(settings.outbox_path, settings.outbox)
+    try:
+        if outbox.status().pending:
+            result = await outbox.forward(transport)
+            log.info("forwarded the home's outbox", extra={"fields": {"sent": result.sent}})
+    finally:
+        outbox.close()
 
 
 def reanalyze(

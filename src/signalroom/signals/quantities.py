@@ -45,7 +45,7 @@ _YEAR_BEFORE = frozenset({"in", "since", "from", "until", "till", "by", "of", "t
 
 @dataclass(slots=True)
 class _Head:
-    kind: str  # "generic" | "role" | "volume" | "other" | "bare"
+    kind: str  # "generic" | "role" | "volume" | "bare" | "open"
     start: int
     end: int
     label: str = ""
@@ -81,10 +81,10 @@ def find_quantities(r: Rules, tk: Tokens, nums: list[Num], hits: list[list[Hit]]
         head = _head(r, words, num.j, starts)
         if head is None:
             continue
-        if head.kind in ("generic", "role", "bare"):
+        if head.kind in ("generic", "role", "bare", "open"):
             start = num.i
-            if head.kind == "bare":
-                start = _left_cue(r, words, num.i)
+            if head.kind in ("bare", "open"):
+                start = _left_cue(r, words, num.i, strong=head.kind == "open")
                 if start < 0:
                     continue
             if (
@@ -147,6 +147,7 @@ def _head(r: Rules, words: list[str], j: int, starts: set[int]) -> _Head | None:
     """The noun a number counts: the first known noun within a few words after it."""
     n = len(words)
     k = j
+    bare_at = j  # where a bare number's next word sits, after "or so" / "ish"
     seen = 0
     people = True  # "5 more people" and "3 new hires" are not today's headcount
     cues = r.head_cues
@@ -161,6 +162,8 @@ def _head(r: Rules, words: list[str], j: int, starts: set[int]) -> _Head | None:
         if flags & HEAD_APPROXIMATOR and words[k] in _AFTER_NUMBER:  # "a dozen or so lawyers"
             size, _ = r.approximators.match(words, k)
             if size:
+                if k == bare_at:
+                    bare_at = k + size
                 k += size
                 seen += 1
                 continue
@@ -180,12 +183,17 @@ def _head(r: Rules, words: list[str], j: int, starts: set[int]) -> _Head | None:
         if flags & HEAD_OTHER and r.other_heads.match(words, k)[0]:
             return None
         if flags & HEAD_STOP or (flags & HEAD_BOUNDARY and r.boundary.match(words, k)[0]):
-            return _Head("bare", j, j) if k == j and people else None
+            if k == bare_at and people:
+                return _Head("bare", j, j)
+            return _Head("open", j, j) if people else None
         if flags & HEAD_MODIFIER:
             people = False
         seen += 1
         k += 1
-    return _Head("bare", j, j) if k >= n and k == j else None
+    if k >= n and k == bare_at:
+        return _Head("bare", j, j)
+    # no noun nearby ("a team of 12 using hubspot"): only a strong cue makes it a headcount
+    return _Head("open", j, j) if people else None
 
 
 def _skip_back(r: Rules, words: list[str], i: int) -> int:
@@ -201,10 +209,15 @@ def _skip_back(r: Rules, words: list[str], i: int) -> int:
     return i
 
 
-def _left_cue(r: Rules, words: list[str], i: int) -> int:
-    """Start of a headcount cue before a bare number ("a team of 12"), or -1."""
+def _left_cue(r: Rules, words: list[str], i: int, *, strong: bool = False) -> int:
+    """Start of a headcount cue before a bare number ("a team of 12"), or -1.
+
+    ``strong``: the number is followed by words that are not a noun of ours ("a team of 12
+    using hubspot"); only a cue that names the group ("team of", "staff of") then counts,
+    not "we're" or "there are", after which such a number counts anything."""
     end = _skip_back(r, words, i)
-    size, _ = r.team_left.match_before(words, end)
+    table = r.team_left_strong if strong else r.team_left
+    size, _ = table.match_before(words, end)
     return end - size if size else -1
 
 

@@ -71,6 +71,7 @@ class Rules:
     team_generic: PhraseIndex[bool] = field(default_factory=PhraseIndex)
     team_roles: PhraseIndex[str] = field(default_factory=PhraseIndex)
     team_left: PhraseIndex[bool] = field(default_factory=PhraseIndex)
+    team_left_strong: PhraseIndex[bool] = field(default_factory=PhraseIndex)
     team_modifiers: frozenset[str] = frozenset()
     volume_nouns: PhraseIndex[bool] = field(default_factory=PhraseIndex)
     #: word -> HEAD_* flags: which tables a number's noun search must try at that word
@@ -224,7 +225,9 @@ def _compile_team(r: Rules, vocab: Vocabulary) -> None:
     for label, entry in vocab.section("industries").items():
         for role in entry.get("roles", []):
             r.team_roles.add(role, label)
-    r.team_left = phrase_set(team.get("left_cues", []))
+    strong = team.get("strong_left_cues", [])
+    r.team_left = phrase_set(team.get("left_cues", []) + strong)
+    r.team_left_strong = phrase_set(strong)
     block = team.get("block", {})
     for pattern in block.get("after", []):
         r.add(TEAM_BLOCK_AFTER, pattern, True)

@@ -27,6 +27,8 @@ UNITS = {
 TENS = {"twenty", "thirty", "forty", "fourty", "fifty", "sixty", "seventy", "eighty", "ninety"}
 SCALES = {"hundred": 100.0, "thousand": 1e3, "million": 1e6, "billion": 1e9}
 _MULTIPLIERS = {"dozen": 12.0, "couple": 2.0}
+#: Fractions said before "of a <scale>": "three quarters of a million", "a third of a million".
+FRACTIONS = {"quarter": 0.25, "quarters": 0.25, "third": 1 / 3, "thirds": 1 / 3}
 NUMBER_WORDS = set(UNITS) | TENS | set(SCALES) | set(_MULTIPLIERS)
 #: First characters of a digit token, and the words a spoken number can start with.
 DIGIT_STARTS = frozenset("0123456789$€£")
@@ -209,6 +211,11 @@ def _words_value(run: Sequence[str]) -> float | None:
         return _and_a_half(words)
     if "point" in words:
         return _decimal(words)
+    if len(words) >= 3 and words[-1] in SCALES:  # "a quarter of a million", "a third million"
+        k = next((k for k in (-2, -4) if -k < len(words) and words[k] in FRACTIONS), 0)
+        if k and (k == -2 or words[-3] == "of"):
+            count = _words_value(words[:k])
+            return None if count is None else count * FRACTIONS[words[k]] * SCALES[words[-1]]
     if words[0] == "half":  # "half a million"
         words, factor = words[2:], 0.5
     if words and words[0] in ("a", "an"):
@@ -305,7 +312,7 @@ def find_numbers(words: Sequence[str], starts: Sequence[int] | None = None) -> l
 _ONE_WORD: dict[str, float | None] = {w: _words_value([w]) for w in NUMBER_WORDS}
 #: Words that start a number only before one of these (see ``_word_run_end``).
 _RUN_NEEDS: dict[str, frozenset[str]] = {
-    "a": frozenset(SCALES) | frozenset(_MULTIPLIERS),
+    "a": frozenset(SCALES) | frozenset(_MULTIPLIERS) | frozenset(FRACTIONS),
     "an": frozenset(SCALES) | frozenset(_MULTIPLIERS),
     "half": frozenset({"a", "an"}),
 }
@@ -342,6 +349,9 @@ def _word_run_end(words: Sequence[str], i: int) -> int:
     if w == "half" and i + 2 < n and words[i + 1] in ("a", "an") and words[i + 2] in SCALES:
         j = i + 2
     elif w in ("a", "an"):
+        if i + 1 < n and words[i + 1] in FRACTIONS:
+            size = _fraction_of_scale(words, i + 1)
+            return i + 1 + size if size else i
         if (i + 1 < n and words[i + 1] in SCALES) or (
             i + 1 < n and words[i + 1] in _MULTIPLIERS and _couple_counts(words, i + 1)
         ):
@@ -351,7 +361,7 @@ def _word_run_end(words: Sequence[str], i: int) -> int:
     elif (
         w not in NUMBER_WORDS
         or (w in _MULTIPLIERS and not _couple_counts(words, i))
-        or (w in SCALES and i > 0 and words[i - 1] in _VAGUE)
+        or ((w in SCALES or w in _MULTIPLIERS) and i > 0 and words[i - 1] in _VAGUE)
     ):
         return i
     while j < n:
@@ -367,9 +377,26 @@ def _word_run_end(words: Sequence[str], i: int) -> int:
             j += 3  # "two and a half", "a million and a half"
         elif x == "point" and j + 1 < n and words[j + 1] in UNITS:
             j += 1  # "two point five million"
+        elif x in FRACTIONS and _fraction_of_scale(words, j):
+            return j + _fraction_of_scale(words, j)  # "three quarters of a million"
         else:
             break
     return j
+
+
+def _fraction_of_scale(words: Sequence[str], k: int) -> int:
+    """Length of a fraction of a scale at ``k``: 4 for "quarters of a million", 2 for
+    "quarter million", else 0."""
+    if k + 1 < len(words) and words[k + 1] in SCALES:
+        return 2
+    if (
+        k + 3 < len(words)
+        and words[k + 1] == "of"
+        and words[k + 2] in ("a", "an")
+        and words[k + 3] in SCALES
+    ):
+        return 4
+    return 0
 
 
 def _couple_counts(words: Sequence[str], k: int) -> bool:

@@ -27,7 +27,7 @@ async def deliver(
 
     from signalroom.outbox import Outbox
     from signalroom.transports import open_transport
-    from signalroom.transports.redis_streams import redact_url  # any URL: hides its password
+    from signalroom.urls import redact_url
 
     settings.home.mkdir(parents=True, exist_ok=True)
     outbox = Outbox(settings.outbox_path, settings.outbox)

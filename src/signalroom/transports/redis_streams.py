@@ -41,6 +41,7 @@ from redis import exceptions as redis_errors
 
 from signalroom.errors import ConfigError, PayloadTooLargeError, TransportAuthError, TransportError
 from signalroom.transports.base import Message, OutgoingMessage
+from signalroom.urls import redact_url
 
 DEFAULT_STREAM = "signalroom.records"
 DEFAULT_GROUP = "signalroom"
@@ -238,15 +239,6 @@ async def _errors(operation: str) -> AsyncIterator[None]:
         ) from exc
     except redis_errors.RedisError as exc:
         raise TransportError(f"redis {operation}: {exc}") from exc
-
-
-def redact_url(url: str) -> str:
-    """The URL without its password, for messages and logs."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
 
 
 def _connection_url(url: str) -> str:
