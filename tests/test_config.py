@@ -48,3 +48,28 @@ def test_invalid_config_names_the_key(home: Path) -> None:
     (home / "signalroom.toml").write_text("[service]\nconcurrency = 0\n")
     with pytest.raises(ConfigError, match="concurrency"):
         load_settings(home)
+
+
+@pytest.mark.parametrize(
+    ("toml", "key"),
+    [
+        ("[service]\nconcurency = 3\n", "service.concurency"),
+        ("[privacy]\ntranscripts = 'keep'\n", "privacy.transcripts"),
+        (
+            "[[destinations.webhooks]]\nurl = 'http://127.0.0.1:9/'\nsecret = 'whsec_eA=='\n"
+            "retries = 2\n",
+            "destinations.webhooks.0.retries",
+        ),
+    ],
+)
+def test_misspelt_key_in_a_section_is_refused(home: Path, toml: str, key: str) -> None:
+    (home / "signalroom.toml").write_text(toml)
+    with pytest.raises(ConfigError, match=key.replace(".", r"\.")) as info:
+        load_settings(home)
+    assert "Extra inputs are not permitted" in str(info.value)
+
+
+def test_misspelt_nested_env_key_is_refused(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SIGNALROOM_SERVICE__CONCURENCY", "3")
+    with pytest.raises(ConfigError, match=r"service\.concurency"):
+        load_settings(home)

@@ -1,7 +1,13 @@
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
+import pytest
+
 from signalroom.analyzers import LeadScoreAnalyzer, default_analyzers, run_analyzers
-from signalroom.config import AnalyzerSettings
+from signalroom.config import AnalyzerSettings, load_settings
+from signalroom.errors import ConfigError
 from signalroom.record import SessionRecord
 
 
@@ -52,3 +58,34 @@ def test_default_chain_reads_settings(seed: SessionRecord) -> None:
     results = run_analyzers(seed, default_analyzers(settings))
     assert list(results) == ["lead_score", "sentiment", "engagement", "cost", "outcome"]
     assert results["lead_score"].result["points"]["engagement"] == 0
+
+
+@pytest.mark.parametrize(
+    ("override", "named"),
+    [
+        ({"grade_thresholds": {"A": 80}}, "analyzers.lead_score.grade_thresholds"),
+        ({"timeline": {"urgent": 5}}, "analyzers.lead_score.timeline.urgent"),
+        ({"qualified_threshold": "high"}, "analyzers.lead_score.qualified_threshold"),
+        ({"grades": {"A": "75"}}, "analyzers.lead_score.grades.A"),
+        ({"fit": {"team_size": [[50, "lots"]]}}, "analyzers.lead_score.fit.team_size.0.1"),
+        ({"need": {"per_integration": 2.5}}, "analyzers.lead_score.need.per_integration"),
+        ({"engagement": 15}, "analyzers.lead_score.engagement"),
+    ],
+)
+def test_bad_rubric_is_refused_naming_the_key(override: dict[str, Any], named: str) -> None:
+    with pytest.raises(ConfigError, match=named.replace(".", r"\.")):
+        LeadScoreAnalyzer(override)
+
+
+def test_rubric_typo_in_the_config_file_is_refused(home: Path) -> None:
+    (home / "signalroom.toml").write_text(
+        "[analyzers.lead_score]\ngrade_thresholds = { A = 80, B = 65 }\n"
+    )
+    settings = load_settings(home)
+    with pytest.raises(ConfigError, match=r"analyzers\.lead_score\.grade_thresholds"):
+        default_analyzers(settings.analyzers)
+
+
+def test_documented_grades_override_is_accepted(seed: SessionRecord) -> None:
+    tuned = LeadScoreAnalyzer({"grades": {"A": 70, "B": 60, "C": 40, "D": 20}})
+    assert tuned.analyze(seed)["grade"] == "A"

@@ -74,3 +74,20 @@ def test_generated_key_is_stable_and_private(tmp_path: Path) -> None:
     assert load_hash_key(None, tmp_path) == first
     assert (tmp_path / "hash.key").stat().st_mode & 0o777 == 0o600
     assert keyed_hash("a@b.com", first) != keyed_hash("a@b.com", b"other")
+
+
+def test_a_refused_booking_keeps_no_address_even_when_policy_keeps_booking_emails() -> None:
+    record = _record()
+    refused = ToolCall(
+        tool="book_sales_meeting",
+        timestamp=NOW,
+        customer_name="Omar Smith",
+        customer_email="omar.smith@smithbuild",
+        success=False,
+        arguments={"customer_email": "omar.smith@smithbuild"},
+    )
+    record = record.model_copy(update={"tool_calls": [*record.tool_calls, refused]})
+    out = apply_privacy(record, PrivacySettings(booking_email="keep"), KEY)
+    assert "omar.smith@smithbuild" not in out.model_dump_json()
+    assert out.tool_calls[2].customer_email == "[EMAIL]"
+    assert out.tool_calls[1].customer_email == "jane@acme.com"  # the real booking is kept

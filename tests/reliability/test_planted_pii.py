@@ -1,8 +1,10 @@
-"""Planted personal data: a simulated call says an email, a phone number, a card number, an SSN
-and a street address, and books a meeting with another email. With the default privacy policy
-none of the planted values reaches the outbox, the queue, the warehouse, the logs, the console,
-the report or a webhook body; the booking email (kept by ``booking_email = "keep"``) appears only
-in the warehouse's booking fields, never in a transcript, a log or a webhook body.
+"""Planted personal data: a simulated call says two emails (one without a dot in the domain, as
+speech recognition often writes it), a phone number, a card number, an SSN (dashed, then as bare
+digits after a cue) and a street address, and books a meeting with another email. With the
+default privacy policy none of the planted values reaches the outbox, the queue, the warehouse,
+the logs, the console, the report or a webhook body; the booking email (kept by
+``booking_email = "keep"``) appears only in the warehouse's booking fields, never in a
+transcript, a log or a webhook body.
 """
 
 from __future__ import annotations
@@ -35,11 +37,14 @@ BOOKING_EMAIL = "dana.booker@bookingco.com"
 PHONE = "415-555-0132"
 PLANTED = {
     "email": "planted.person@example.org",
+    # Speech recognition often drops the domain's ending; the address is still personal data.
+    "undotted email": "omar.smith@smithbuild",
     "phone": PHONE,
     "phone digits": "4155550132",
     "card": "4111 1111 1111 1111",
     "card digits": "4111111111111111",
     "ssn": "219-09-9999",
+    "ssn digits": "219099999",
     "address": "1600 Amphitheatre Parkway",
     # An unkeyed hash of a phone number is reversed by trying every number: it must not leave.
     "identity sha256": hashlib.sha256(PHONE.encode()).hexdigest(),
@@ -48,7 +53,9 @@ TURNS = [
     "Hi, we're a legal firm with 12 people and we need a Salesforce integration.",
     f"Let's book a demo tomorrow at 2pm UTC. My name is Dana Booker, my email is {BOOKING_EMAIL}.",
     f"Also my personal email is {PLANTED['email']} and you can call me at {PHONE}.",
-    f"My card is {PLANTED['card']} and my SSN is {PLANTED['ssn']}.",
+    f"My old work address was {PLANTED['undotted email']} if that one is easier.",
+    f"My card is {PLANTED['card']} and my SSN is {PLANTED['ssn']}, "
+    f"so my social is {PLANTED['ssn digits']}.",
     f"Please post the contract to {PLANTED['address']}. Thanks, bye.",
 ]
 
@@ -178,8 +185,11 @@ async def test_planted_values_reach_no_store_log_console_or_webhook(
 
     for body in hook.bodies:
         assert _leaks(body.decode()) == [], "webhook body"
-    logs = log_file.read_text() + (home / "logs" / "service.log").read_text()
-    assert "pii-call" in logs or "service" in logs  # the logs were really written
+    # Both log files were really written (an empty log would prove nothing), and hold no value.
+    service_log = home / "logs" / "service.log"
+    for path in (log_file, service_log):
+        assert path.is_file() and path.stat().st_size > 0, path.name
+    logs = log_file.read_text() + service_log.read_text()
     assert _leaks(logs) == [], "logs"
     captured = capfd.readouterr()
     assert _leaks(console + captured.out + captured.err) == [], "console"

@@ -143,7 +143,9 @@ class SalesAgent(Agent):
                 default_timezone=self._booking_settings.default_timezone,
             )
         except BookingError as exc:
-            logger.info("booking refused: %s", exc)
+            # The message may quote the caller's address or time; log the kind and the fixed
+            # sentence said to the caller, never the value.
+            logger.info("booking refused (%s): %s", type(exc).__name__, exc.spoken)
             raise ToolError(exc.spoken) from None
         self.annotations.advance_to("wrap_up")
         when = booking.start.strftime("%A %B %d at %I:%M %p").replace(" 0", " ")

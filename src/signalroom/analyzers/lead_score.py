@@ -50,7 +50,6 @@ DEFAULT_RUBRIC: dict[str, Any] = {
 }
 
 
-
 class _Part(BaseModel):
     # A misspelt key is refused at start-up rather than ignored. Numbers are Strict*: a quoted
     # "75" would otherwise pass here and then fail mid-analysis when compared with a score.

@@ -52,16 +52,21 @@ def apply_privacy(record: SessionRecord, policy: PrivacySettings, key: bytes) ->
         note["text"] = _apply(note["text"], policy.notes, key)
     applied["conversation_notes"] = policy.notes
     for call in data["tool_calls"]:
+        # "keep" exists for the CRM, which only needs the identity of a booking that happened;
+        # what a caller gave for a refused booking (a misheard address) is redacted
+        booked = call.get("success") is True
+        email_policy = (
+            policy.booking_email if booked or policy.booking_email == "hash" else "redact"
+        )
+        name_policy = policy.booking_name if booked or policy.booking_name == "hash" else "redact"
         call["query"] = _apply(call["query"], policy.tool_queries, key)
-        call["customer_email"] = _apply(
-            call["customer_email"], policy.booking_email, key, _REDACTED_EMAIL
-        )
-        call["customer_name"] = _apply(
-            call["customer_name"], policy.booking_name, key, _REDACTED_NAME
-        )
+        call["customer_email"] = _apply(call["customer_email"], email_policy, key, _REDACTED_EMAIL)
+        call["customer_name"] = _apply(call["customer_name"], name_policy, key, _REDACTED_NAME)
         call["error"] = _apply(call["error"], "redact", key)
         if call.get("arguments"):
-            call["arguments"] = _private_arguments(call["arguments"], policy, key)
+            call["arguments"] = _private_arguments(
+                call["arguments"], email_policy, name_policy, key
+            )
     applied["tool_queries"] = policy.tool_queries
     applied["booking_email"] = policy.booking_email
     applied["booking_name"] = policy.booking_name
@@ -78,15 +83,17 @@ def apply_privacy(record: SessionRecord, policy: PrivacySettings, key: bytes) ->
     return SessionRecord.model_validate(data)
 
 
-def _private_arguments(args: dict[str, Any], policy: PrivacySettings, key: bytes) -> dict[str, Any]:
+def _private_arguments(
+    args: dict[str, Any], email_policy: Policy, name_policy: Policy, key: bytes
+) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name, value in args.items():
         if not isinstance(value, str):
             out[name] = value
         elif "email" in name:
-            out[name] = _apply(value, policy.booking_email, key, _REDACTED_EMAIL)
+            out[name] = _apply(value, email_policy, key, _REDACTED_EMAIL)
         elif "name" in name:
-            out[name] = _apply(value, policy.booking_name, key, _REDACTED_NAME)
+            out[name] = _apply(value, name_policy, key, _REDACTED_NAME)
         else:
             out[name] = redact(value)
     return out

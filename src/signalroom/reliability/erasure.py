@@ -324,7 +324,7 @@ def _erase_stream(client: Any, stream: str, body_field: bytes, subject: Subject)
         start = "(" + page[-1][0].decode()
 
 
-# -- helpers ------------------------------------------------------------------------------------
+# -- support code ----------------------------------------------------------------------------
 @contextlib.contextmanager
 def _sqlite(path: Path) -> Iterator[sqlite3.Connection]:
     """One transaction; deleted bytes are zeroed and the WAL folded in and truncated after."""

@@ -1,4 +1,4 @@
-"""Helpers for testing LiveKit agents with signalroom's parts, offline and deterministic.
+"""Support code for testing LiveKit agents with signalroom's parts, offline and deterministic.
 
 - :class:`ScriptedLLM`: a ``livekit.agents.llm.LLM`` that plays a sales model and reports token
   usage through LiveKit's own metrics (provider ``scripted``, model ``scripted-sales-1``).
