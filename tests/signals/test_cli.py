@@ -20,7 +20,7 @@ def _lines(output: str) -> list[dict[str, object]]:
     return [json.loads(line) for line in output.splitlines() if line.strip()]
 
 
-def test_plain_and_jsonl_lines_in_order_blank_lines_skipped(home: Path, tmp_path: Path) -> None:
+def test_one_object_per_input_line_blank_lines_included(home: Path, tmp_path: Path) -> None:
     source = tmp_path / "in.txt"
     source.write_text(
         "we're a team of 12\n"
@@ -31,10 +31,46 @@ def test_plain_and_jsonl_lines_in_order_blank_lines_skipped(home: Path, tmp_path
     )
     result = CliRunner().invoke(app, ["detect", str(source), "--home", str(home)])
     assert result.exit_code == 0, result.output
-    rows = _lines(result.stdout)
-    assert [list(r) for r in rows] == [KEYS] * 3
-    assert [r["team_size"] for r in rows] == [12, None, None]
-    assert [r["integration_needs"] for r in rows] == [[], ["hubspot"], []]
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [list(r) for r in rows] == [KEYS] * 5  # output line N is input line N
+    assert [r["team_size"] for r in rows] == [12, None, None, None, None]
+    assert [r["integration_needs"] for r in rows] == [[], [], ["hubspot"], [], []]
+    empty: dict[str, object] = {
+        "team_size": None,
+        "monthly_volume": None,
+        "integration_needs": [],
+        "urgency": None,
+    }
+    assert rows[1] == rows[3] == {**empty, "industry": None}
+
+
+def test_non_utf8_line_is_named(
+    home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "latin1.txt"
+    source.write_bytes(b"we're a team of 12\n" + "caf\u00e9 owners, 5 of us\n".encode("latin-1"))
+    assert _main(["detect", str(source)], monkeypatch) == 2
+    out, err = capsys.readouterr()
+    assert f"{source} line 2: not UTF-8 text" in err
+    assert "hint:" in err
+    assert "Traceback" not in err
+    assert [json.loads(line)["team_size"] for line in out.splitlines()] == [12]
+
+
+def test_non_utf8_stdin_is_named(home: Path) -> None:
+    result = CliRunner().invoke(app, ["detect"], input=b"ok\n\xff\xfe bad\n")
+    assert isinstance(result.exception, CommandFailed)
+    assert result.exception.code == 2
+    assert "<stdin> line 2: not UTF-8 text" in str(result.exception)
+    assert result.exception.hint
+
+
+def test_byte_order_mark_is_not_text(home: Path, tmp_path: Path) -> None:
+    source = tmp_path / "bom.jsonl"
+    source.write_bytes(b'\xef\xbb\xbf{"text": "we are 12 people"}\n')
+    result = CliRunner().invoke(app, ["detect", str(source)])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["team_size"] == 12
 
 
 def test_stdin_when_file_is_omitted_or_dash(home: Path) -> None:
@@ -61,6 +97,7 @@ def test_malformed_jsonl_names_file_and_line(
     assert _main(["detect", str(source)], monkeypatch) == 2
     out, err = capsys.readouterr()
     assert f"{source} line 2: malformed JSON" in err
+    assert "hint:" in err
     assert "Traceback" not in err
     assert len(_lines(out)) == 1  # the good line before it was already written
 
@@ -72,6 +109,7 @@ def test_json_line_without_text_is_an_error(home: Path, tmp_path: Path) -> None:
     assert isinstance(result.exception, CommandFailed)  # main() prints it and exits with .code
     assert result.exception.code == 2
     assert f"{source} line 1" in str(result.exception)
+    assert result.exception.hint
 
 
 def test_unreadable_file_is_a_one_line_error(

@@ -63,6 +63,10 @@ VOLUME = [
     ("1.2 million records a year", 100000.0),
     ("we process 150,000 forms a year", 12500.0),
     ("thirty-five hundred invoices a month", 3500.0),
+    ("three-quarters of a million documents a year", 62500.0),
+    ("a quarter of a million pages a year", 20833.3),
+    ("a quarter million files a year", 20833.3),
+    ("we get a hundred and one requests every single day", 3030.0),
 ]
 
 
@@ -74,6 +78,9 @@ VAGUE = [
     "a handful of us",
     "lots of documents every day",
     "several thousand files a year",
+    "we're a few dozen people",
+    "several dozen users",
+    "we have a quarter of the staff on it",
 ]
 
 
@@ -99,3 +106,31 @@ def test_monthly_volume_number_forms(text: str, want: float) -> None:
 def test_volume_is_rounded_to_one_decimal() -> None:
     got = detect("we review 250 invoices a week").monthly_volume
     assert got == 1083.3
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        ("team of 12 using hubspot", 12),  # a strong cue: any word may follow the number
+        ("our team of thirty-five can't access the dashboard", 35),
+        ("a support team of 25 handling roughly 2,000 tickets a week", 25),
+        ("the team is a dozen or so", 12),  # an approximator after the number
+        ("we're 12", 12),
+    ],
+)
+def test_headcount_after_a_cue_that_names_the_group(text: str, want: int) -> None:
+    assert detect(text).team_size == want
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "we're 12 using hubspot",  # "we're" is weak: the number could count anything
+        "there are 3 issues with the export",
+        "customers with more than 100 seats grew 30 percent",
+        "the team is 3 weeks behind",
+        "the team of 5 more people we hired",
+    ],
+)
+def test_weak_or_blocked_cues_give_no_headcount(text: str) -> None:
+    assert detect(text).team_size is None

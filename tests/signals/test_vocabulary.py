@@ -61,6 +61,18 @@ def test_extension_file_adds_aliases_cues_and_phrases(tmp_path: Path) -> None:
         ('[industries.aerospace]\ncues = ["rockets"]\n', "not one of the 16 labels"),
         ('[integrations."Zoom Video"]\naliases = ["zoom"]\n', "lowercase"),
         ("[urgency]\nhigh = [1, 2]\n", "list of strings"),
+        (
+            '[integrations.zoom]\naliasez = ["zoom"]\n',
+            r"unknown key 'aliasez' in \[integrations\.zoom\]",
+        ),
+        (
+            '[industries.energy]\nrole = ["drillers"]\n',
+            r"unknown key 'role' in \[industries\.energy\]",
+        ),
+        ('[team.block]\nafterr = ["x"]\n', r"unknown key 'afterr' in \[team\.block\]"),
+        ('[urgency.timeframes]\nsoon = ["x"]\n', r"unknown key 'soon' in \[urgency\.timeframes\]"),
+        ('[numbers]\nfilers = ["um"]\n', r"unknown key 'filers' in \[numbers\]"),
+        ('[volume]\nrate_words = ["a"]\n', r"\[volume\.rate_words\] must be a table"),
     ],
 )
 def test_bad_extension_files_are_refused_with_the_file_name(
@@ -86,3 +98,20 @@ def test_phrase_syntax_expands_alternatives_and_options() -> None:
         ("before", "end"),
     ]
     assert expand("e-commerce") == [("e", "commerce")]
+
+
+def test_unknown_key_error_lists_the_known_keys(tmp_path: Path) -> None:
+    bad = tmp_path / "typo.toml"
+    bad.write_text('[integrations.zoom]\naliasez = ["zoom"]\n')
+    with pytest.raises(ConfigError) as info:
+        load_vocabulary([bad])
+    assert info.value.hint is not None
+    assert "aliases" in info.value.hint and "ambiguous" in info.value.hint
+
+
+def test_free_tables_take_new_phrases(tmp_path: Path) -> None:
+    extra = tmp_path / "periods.toml"
+    extra.write_text('[volume.periods]\nshift = 60.0\n[team]\nstrong_left_cues = ["squad of"]\n')
+    detector = Detector(load_vocabulary([extra]))
+    assert detector.detect("we scan 100 pages a shift").monthly_volume == 6000.0
+    assert detector.detect("a squad of 7 using slack").team_size == 7

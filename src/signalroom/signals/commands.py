@@ -30,11 +30,11 @@ def register(app: typer.Typer) -> None:
     app.command(
         "detect",
         help="Detect the five qualification signals in each line of text.\n\n"
-        "Each non-empty line is plain text, or JSONL when it starts with '{' (its \"text\" is "
-        "used, other keys are ignored). Prints one JSON object per non-empty line, in input "
-        "order, with team_size, monthly_volume, integration_needs, urgency and industry. "
-        "Blank lines are skipped. Extra vocabulary files come from signals.vocabulary_files "
-        "in the home's signalroom.toml.\n\n"
+        "Each line is plain text, or JSONL when it starts with '{' (its \"text\" is used, "
+        "other keys are ignored). Prints one JSON object per input line, in input order, with "
+        "team_size, monthly_volume, integration_needs, urgency and industry; a blank line gives "
+        "the object with every signal empty. Input must be UTF-8. Extra vocabulary files come "
+        "from signals.vocabulary_files in the home's signalroom.toml.\n\n"
         "Example: signalroom detect calls.jsonl > signals.jsonl",
     )(detect_command)
 
@@ -51,38 +51,63 @@ def detect_command(file: FileArgument = None, home: HomeOption = None) -> None:
     out = sys.stdout
     try:
         if file in (None, "-"):
-            _run(detector, sys.stdin, name, out)
+            # bytes, so that a line that is not UTF-8 can be named (a text stream fails
+            # somewhere in a buffered block instead)
+            _run(detector, getattr(sys.stdin, "buffer", sys.stdin), name, out)
         else:
-            with Path(str(file)).open(encoding="utf-8") as handle:
+            with Path(str(file)).open("rb") as handle:
                 _run(detector, handle, name, out)
     except OSError as exc:
-        fail(f"cannot read {name}: {exc.strerror or exc}", code=2)
-    except UnicodeDecodeError as exc:
-        fail(f"cannot read {name}: not UTF-8 text ({exc.reason})", code=2)
+        fail(
+            f"cannot read {name}: {exc.strerror or exc}",
+            hint="give a readable file, or '-' to read stdin",
+            code=2,
+        )
 
 
-def _run(detector: Detector, lines: TextIO, name: str, out: TextIO) -> None:
+def _run(detector: Detector, lines: Iterable[bytes | str], name: str, out: TextIO) -> None:
     for text in utterances(lines, name):
         out.write(json.dumps(detector.detect(text).to_dict()) + "\n")
     out.flush()
 
 
-def utterances(lines: Iterable[str], name: str) -> Iterator[str]:
-    """The text of each non-empty line; a line starting with '{' is read as JSON.
+def utterances(lines: Iterable[bytes | str], name: str) -> Iterator[str]:
+    """The text of each line, in order; a line starting with '{' is read as JSON.
 
-    A malformed JSON line stops the run with an error naming the file and line number.
+    A blank line yields "" (its signals are all empty), so output line N belongs to input
+    line N. A line that is not UTF-8 or is malformed JSON stops the run with an error naming
+    the file and line number.
     """
-    for number, line in enumerate(lines, 1):
+    for number, raw in enumerate(lines, 1):
+        if isinstance(raw, bytes):
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                fail(
+                    f"{name} line {number}: not UTF-8 text ({exc.reason} at byte {exc.start})",
+                    hint="convert the file to UTF-8, e.g. iconv -f latin1 -t utf-8",
+                    code=2,
+                )
+        else:
+            line = raw
+        if number == 1:
+            line = line.removeprefix("\ufeff")  # a byte-order mark is not part of the text
         stripped = line.strip()
-        if not stripped:
-            continue
         if not stripped.startswith("{"):
             yield stripped
             continue
         try:
             obj = json.loads(stripped)
         except (ValueError, RecursionError) as exc:
-            fail(f"{name} line {number}: malformed JSON ({exc})", code=2)
+            fail(
+                f"{name} line {number}: malformed JSON ({exc})",
+                hint='a line starting with "{" must be one JSON object with a "text" string',
+                code=2,
+            )
         if not isinstance(obj, dict) or not isinstance(obj.get("text"), str):
-            fail(f'{name} line {number}: a JSON line needs a string "text" field', code=2)
+            fail(
+                f'{name} line {number}: a JSON line needs a string "text" field',
+                hint='e.g. {"text": "we are a team of 12"}',
+                code=2,
+            )
         yield obj["text"]

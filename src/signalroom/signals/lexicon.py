@@ -178,7 +178,7 @@ def find_urgency(r: Rules, tk: Tokens, nums: Sequence[Num], hits: list[list[Hit]
         rank = _LEVELS[cue.level]
         if best is None or rank > best[0]:
             best = (rank, i, j, cue.level)
-    if not report:
+    if intent and not report:  # "the board meets in two weeks" says no one's timing
         for num in nums:
             level = _horizon(r, words, num)
             if level is not None and (best is None or _LEVELS[level] > best[0]):

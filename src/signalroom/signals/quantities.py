@@ -152,8 +152,8 @@ def _head(r: Rules, words: list[str], j: int, starts: set[int]) -> _Head | None:
     people = True  # "5 more people" and "3 new hires" are not today's headcount
     cues = r.head_cues
     while k < n and seen < _HEAD_WINDOW:
-        if k in starts:
-            return None
+        if k in starts:  # another number: "a team of 25 handling 2,000 tickets a week"
+            return _Head("open", j, j) if k > bare_at and people else None
         flags = cues.get(words[k], 0)  # which tables have a phrase starting with this word
         if not flags:
             seen += 1

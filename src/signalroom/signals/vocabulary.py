@@ -20,16 +20,52 @@ from signalroom.errors import ConfigError
 from signalroom.signals.model import INDUSTRIES
 
 BUNDLED_FILES = ("integrations.toml", "industries.toml", "urgency.toml", "quantities.toml")
-_SECTIONS = {
-    "integrations",
-    "integration_context",
-    "industries",
-    "industry_context",
-    "urgency",
-    "team",
-    "volume",
-    "numbers",
+#: The keys each table may have. A set: those keys; a dict: keys with their own schema;
+#: ``_EACH``: every key is a user-chosen name (a tool, an industry) with that schema;
+#: ``_FREE``: a table of user-chosen phrases (``"every day" = 30``).
+_Schema = frozenset[str] | dict[str, "_Schema"] | tuple[str, "_Schema"] | None
+_FREE: _Schema = None
+_EACH = "each"
+_SCHEMA: dict[str, _Schema] = {
+    "integrations": (_EACH, frozenset({"aliases", "ambiguous", "deny_before", "deny_after"})),
+    "integration_context": frozenset(
+        {"frame_before", "product_after", "common_before", "news", "negation", "negation_after"}
+    ),
+    "industries": (_EACH, frozenset({"cues", "org", "roles"})),
+    "industry_context": frozenset(
+        {"anchors", "possession_anchors", "field_anchors", "blockers", "max_gap", "ignore"}
+    ),
+    "urgency": {
+        "high": _FREE,
+        "medium": _FREE,
+        "low": _FREE,
+        "ignore": _FREE,
+        "timeframes": frozenset({"high", "medium", "low", "intent", "report"}),
+        "horizon": {
+            "units": _FREE,
+            "lead_words": _FREE,
+            "high_max_days": _FREE,
+            "medium_max_days": _FREE,
+        },
+    },
+    "team": {
+        "generic": _FREE,
+        "roles": _FREE,
+        "left_cues": _FREE,
+        "strong_left_cues": _FREE,
+        "phrases": _FREE,
+        "block": frozenset({"after", "before", "modifiers"}),
+    },
+    "volume": {
+        "nouns": _FREE,
+        "verbs": _FREE,
+        "periods": _FREE,
+        "adverbs": _FREE,
+        "rate_words": frozenset({"words"}),
+    },
+    "numbers": frozenset({"fillers", "boundary", "other_heads", "label_before", "approximators"}),
 }
+_SECTIONS = set(_SCHEMA)
 _CANONICAL = re.compile(r"[a-z0-9_]{1,64}")
 
 
@@ -98,8 +134,32 @@ def _parse(text: str, where: str) -> dict[str, Any]:
                 f"vocabulary file {where}: integration {name!r} must be a lowercase "
                 "name (a-z, 0-9, _) with a table of aliases"
             )
+    _check_keys(data, _SCHEMA, where, "")
     _check_lists(data, where, "")
     return data
+
+
+def _check_keys(node: Mapping[str, Any], schema: _Schema, where: str, path: str) -> None:
+    """Refuse a key the detector would never read ("aliasez"), naming file, table and key."""
+    if schema is None:
+        return
+    if isinstance(schema, tuple):  # [integrations.<name>]: each entry has the inner schema
+        for name, entry in node.items():
+            if isinstance(entry, dict):
+                _check_keys(entry, schema[1], where, f"{path}.{name}")
+        return
+    known = set(schema)
+    for key, value in node.items():
+        if key not in known:
+            table = f"[{path}]" if path else "the top level"
+            raise ConfigError(
+                f"vocabulary file {where}: unknown key {key!r} in {table}",
+                hint=f"keys of [{path}] are {', '.join(sorted(known))}",
+            )
+        if isinstance(schema, dict) and isinstance(value, dict):
+            _check_keys(value, schema[key], where, f"{path}.{key}" if path else key)
+        elif isinstance(schema, dict) and schema[key] is not None and not isinstance(value, dict):
+            raise ConfigError(f"vocabulary file {where}: [{path}.{key}] must be a table")
 
 
 def _check_lists(node: Mapping[str, Any], where: str, path: str) -> None:
