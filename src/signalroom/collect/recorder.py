@@ -21,7 +21,6 @@ import array
 import asyncio
 import concurrent.futures
 import contextlib
-import inspect
 import logging
 import math
 import sys
@@ -36,6 +35,7 @@ from signalroom.signals import SignalState
 from .annotations import CallAnnotations
 from .build import LATENCY_COLUMNS, Snapshot, build_record
 from .identity import hash_identity
+from .listeners import HandlerObserver, Listener, TimedListener, describe_error
 from .tool_calls import RawCall, parse_arguments
 from .usage import UsageRow, compact
 
@@ -46,7 +46,6 @@ logger = logging.getLogger("signalroom.collect")
 
 Sink = Callable[[SessionRecord], None]
 Transform = Callable[[SessionRecord], SessionRecord]
-HandlerObserver = Callable[[str, float], None]
 
 #: Tool names whose arguments are also signals (second channel, provenance "tool").
 SIGNAL_TOOL = "record_signal"
@@ -58,54 +57,6 @@ _NAN = math.nan
 _NAN_ROW = array.array("f", [_NAN])
 _NO_PENDING = (_NAN, _NAN)
 _NO_METRICS: dict[str, Any] = {}
-
-
-class _Listener:
-    """One session event's handler: runs the recorder's method for it inside the guard.
-
-    LiveKit's ``EventEmitter`` calls ``inspect.signature`` on every listener at every emit;
-    a declared ``__signature__`` answers that at once (for a bound method or a closure it
-    is worked out again on each event). One small slotted object per event, no closures.
-    """
-
-    __slots__ = ("_event", "_method", "_recorder")
-    __signature__ = inspect.Signature(
-        [inspect.Parameter("ev", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
-    )
-
-    def __init__(
-        self, recorder: SessionRecorder, event: str, method: Callable[[Any, Any], None]
-    ) -> None:
-        self._recorder = recorder
-        self._event = event
-        self._method = method
-
-    def __call__(self, ev: Any) -> None:
-        try:
-            self._method(self._recorder, ev)
-        except Exception:
-            self._recorder._count_error(self._event)
-
-
-class _TimedListener(_Listener):
-    """A listener that reports how long each call took (``observe_handler``, for benchmarks)."""
-
-    __slots__ = ("_observe",)
-
-    def __init__(
-        self,
-        recorder: SessionRecorder,
-        event: str,
-        method: Callable[[Any, Any], None],
-        observe: HandlerObserver,
-    ) -> None:
-        super().__init__(recorder, event, method)
-        self._observe = observe
-
-    def __call__(self, ev: Any) -> None:
-        start = time.perf_counter()
-        super().__call__(ev)
-        self._observe(self._event, time.perf_counter() - start)
 
 
 class SessionRecorder:
@@ -218,9 +169,9 @@ class SessionRecorder:
         # usage is read from ``session.usage`` when a record is built (LiveKit keeps the
         # totals), so ``session_usage_updated`` needs no handler on the call path
         self._listeners = tuple(
-            _Listener(self, event, method)
+            Listener(self, event, method)
             if observe_handler is None
-            else _TimedListener(self, event, method, observe_handler)
+            else TimedListener(self, event, method, observe_handler)
             for event, method in _HANDLERS
         )
         for listener in self._listeners:
@@ -404,12 +355,12 @@ class SessionRecorder:
         )
 
     def _on_error(self, ev: Any) -> None:
-        self._add_error(_describe_error(ev.error, ev.source))
+        self._add_error(describe_error(ev.error, ev.source))
 
     def _on_close(self, ev: Any) -> None:
         self._close_reason = str(getattr(ev.reason, "value", ev.reason))
         if ev.error is not None:
-            self._add_error(_describe_error(ev.error, None))
+            self._add_error(describe_error(ev.error, None))
         self._ended_at = float(ev.created_at)
         if self._final is not None or self._final_revision is not None:
             return  # finalized already (an abandoned call)
@@ -607,11 +558,3 @@ def _agent_annotations(session: AgentSession[Any]) -> CallAnnotations | None:
         return None
     ann = getattr(agent, "annotations", None)
     return ann if isinstance(ann, CallAnnotations) else None
-
-
-def _describe_error(error: Any, source: Any) -> str:
-    inner = getattr(error, "error", error)
-    label = getattr(error, "type", None) or type(inner).__name__
-    origin = f"{getattr(source, 'provider', '')}/{getattr(source, 'model', '')}" if source else ""
-    head = f"{label} ({origin})" if origin.strip("/") else str(label)
-    return f"{head}: {inner}"
