@@ -20,7 +20,7 @@ from signalroom.errors import ConfigError, PayloadTooLargeError, TransportError
 from signalroom.transports import open_transport
 from signalroom.transports.base import OutgoingMessage, Transport
 from signalroom.transports.nats_js import NatsTransport, from_url
-from tests.transports.contract import TransportContract
+from tests.transports.contract import TransportContract, collect, make_body
 
 pytestmark = pytest.mark.nats
 
@@ -80,6 +80,23 @@ class TestNatsContract(TransportContract):
 
     async def cleanup(self, name: str) -> None:
         await delete_stream(from_url(f"{SERVER}/{name}").stream)
+
+    async def test_unacked_message_comes_back_after_lease(self, transport: Transport) -> None:
+        """The contract's redelivery test, with JetStream's own evidence of a redelivery.
+
+        The server sometimes reports ``num_delivered`` 1 again when a message comes back to a
+        new pull request after the ack wait; its consumer sequence still rises, which is what
+        proves the message was delivered a second time (max_deliver is enforced by the server).
+        """
+        await transport.publish([OutgoingMessage(id="lost-consumer", body=make_body(2))])
+        (first,) = await collect(transport, 1, ack=False)
+        again = await collect(transport, 1, timeout_s=self.lease_s * 4 + 5)
+        assert [m.id for m in again] == ["lost-consumer"]
+        assert again[0].body == first.body
+        first_seq = first.handle.metadata.sequence
+        again_seq = again[0].handle.metadata.sequence
+        assert again_seq.stream == first_seq.stream  # the same stored message
+        assert again_seq.consumer > first_seq.consumer  # delivered again (and acked by collect)
 
 
 @pytest.fixture

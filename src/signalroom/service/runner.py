@@ -16,7 +16,7 @@ from signalroom.config import Settings
 from signalroom.destinations.base import AnalyzedSession
 from signalroom.destinations.factory import build_destinations
 from signalroom.destinations.warehouse import Warehouse, open_warehouse
-from signalroom.errors import DestinationError, SignalroomError
+from signalroom.errors import DestinationError, SignalroomError, WarehouseLockedError
 from signalroom.privacy.hashing import load_hash_key
 from signalroom.record import SessionRecord
 from signalroom.service.consumer import Service, ServiceStats
@@ -113,6 +113,8 @@ async def _check_warehouse(warehouse: Warehouse, url: str) -> None:
     """Fail at start, in one line, when the warehouse cannot be reached or read."""
     try:
         await asyncio.to_thread(warehouse.count, "sessions")
+    except WarehouseLockedError as exc:  # reachable, busy: writes wait for it with retries
+        log.warning("warehouse busy at start, writes will retry: %s: %s", type(exc).__name__, exc)
     except SignalroomError:
         raise
     except Exception as exc:
