@@ -16,20 +16,10 @@ from typing import Any
 
 import duckdb
 
-INDUSTRIES = (
-    "legal",
-    "healthcare",
-    "finance",
-    "insurance",
-    "real_estate",
-    "education",
-    "government",
-    "manufacturing",
-    "retail",
-    "technology",
-    "construction",
-    "logistics",
-)
+from signalroom.signals.model import INDUSTRIES as SCHEMA_INDUSTRIES
+
+#: The most common industries of real calls (the first twelve labels of the schema).
+INDUSTRIES = SCHEMA_INDUSTRIES[:12]
 INTEGRATIONS = ("salesforce", "hubspot", "api", "google_drive", "slack", "zapier", "dropbox")
 
 

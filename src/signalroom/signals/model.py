@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal, NamedTuple, get_args
+
+from signalroom.record import Industry
 
 FIELDS: tuple[str, ...] = (
     "team_size",
@@ -14,24 +16,8 @@ FIELDS: tuple[str, ...] = (
 )
 Field = Literal["team_size", "monthly_volume", "integration_needs", "urgency", "industry"]
 URGENCY_LEVELS: tuple[str, ...] = ("low", "medium", "high")
-INDUSTRIES: tuple[str, ...] = (
-    "legal",
-    "healthcare",
-    "finance",
-    "insurance",
-    "real_estate",
-    "education",
-    "government",
-    "manufacturing",
-    "retail",
-    "technology",
-    "construction",
-    "logistics",
-    "hospitality",
-    "nonprofit",
-    "media",
-    "energy",
-)
+#: The spec's sixteen labels, in the record schema's order (one list for both).
+INDUSTRIES: tuple[str, ...] = get_args(Industry)
 
 
 @dataclass(frozen=True, slots=True)

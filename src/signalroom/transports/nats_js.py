@@ -16,7 +16,7 @@ import re
 import ssl
 from collections.abc import Sequence
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 import nats
 import nats.errors
@@ -28,6 +28,7 @@ from nats.js.api import AckPolicy, ConsumerConfig, RetentionPolicy, StorageType,
 
 from signalroom.errors import ConfigError, PayloadTooLargeError, TransportAuthError, TransportError
 from signalroom.transports.base import Message, OutgoingMessage
+from signalroom.transports.url_options import url_options
 
 log = logging.getLogger("signalroom.transports.nats")
 
@@ -301,14 +302,7 @@ def from_url(url: str) -> NatsTransport:
             f"queue URL {safe} needs a subject as its path, without wildcards or spaces",
             hint="e.g. nats://127.0.0.1:4222/signalroom.records",
         )
-    query = parse_qs(parts.query, keep_blank_values=True)
-    unknown = sorted(set(query) - _KNOWN_PARAMS)
-    if unknown:
-        raise ConfigError(
-            f"unknown option {unknown[0]!r} in queue URL {safe}",
-            hint=f"known options: {', '.join(sorted(_KNOWN_PARAMS))}",
-        )
-    params = {k: v[-1] for k, v in query.items()}
+    params = url_options(safe, parts.query, _KNOWN_PARAMS)
     stream = params.get("stream") or re.sub(r"[^A-Za-z0-9_-]", "_", subject).upper()
     durable = params.get("durable") or "signalroom"
     for label, name in (("stream", stream), ("durable", durable)):

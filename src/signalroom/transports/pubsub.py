@@ -19,7 +19,7 @@ import re
 import time
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 import grpc
 from google.api_core import exceptions as gexc
@@ -32,6 +32,7 @@ from google.pubsub_v1.services.subscriber.transports import SubscriberGrpcTransp
 
 from signalroom.errors import ConfigError, PayloadTooLargeError, TransportAuthError, TransportError
 from signalroom.transports.base import Message, OutgoingMessage
+from signalroom.transports.url_options import url_options
 
 T = TypeVar("T")
 
@@ -288,14 +289,7 @@ def from_url(url: str) -> PubSubTransport:
             f"topic {topic!r} in queue URL {url} is not a valid Pub/Sub topic name",
             hint="start with a letter; letters, digits and - _ . ~ + %; 3-250 characters",
         )
-    query = parse_qs(parts.query, keep_blank_values=True)
-    unknown = sorted(set(query) - _KNOWN_PARAMS)
-    if unknown:
-        raise ConfigError(
-            f"unknown option {unknown[0]!r} in queue URL {url}",
-            hint=f"known options: {', '.join(sorted(_KNOWN_PARAMS))}",
-        )
-    params = {k: v[-1] for k, v in query.items()}
+    params = url_options(url, parts.query, _KNOWN_PARAMS)
     subscription = params.get("subscription") or f"{topic}-sub"
     if not _TOPIC_RE.match(subscription):
         raise ConfigError(f"subscription {subscription!r} in queue URL {url} is not valid")

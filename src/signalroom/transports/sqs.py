@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 import boto3  # the aws extra; registry.open_transport explains when it is missing
 import botocore.config
@@ -26,6 +26,7 @@ import botocore.exceptions
 
 from signalroom.errors import ConfigError, PayloadTooLargeError, TransportAuthError, TransportError
 from signalroom.transports.base import Message, OutgoingMessage
+from signalroom.transports.url_options import url_options
 
 T = TypeVar("T")
 
@@ -353,14 +354,7 @@ def from_url(url: str) -> SqsTransport:
             f"queue name {queue!r} in {url} is not a valid SQS name",
             hint="letters, digits, - and _, at most 76 characters (+ optional .fifo)",
         )
-    query = parse_qs(parts.query, keep_blank_values=True)
-    unknown = sorted(set(query) - _KNOWN_PARAMS)
-    if unknown:
-        raise ConfigError(
-            f"unknown option {unknown[0]!r} in queue URL {url}",
-            hint=f"known options: {', '.join(sorted(_KNOWN_PARAMS))}",
-        )
-    params = {k: v[-1] for k, v in query.items()}
+    params = url_options(url, parts.query, _KNOWN_PARAMS)
     endpoint = params.get("endpoint_url") or None
     if endpoint and urlsplit(endpoint).scheme not in ("http", "https"):
         raise ConfigError(f"endpoint_url={endpoint!r} in queue URL {url} must be http(s)://")
