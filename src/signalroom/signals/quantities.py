@@ -38,6 +38,9 @@ _RATE_WINDOW = 6
 _VERB_WINDOW = 4
 _MAX_APPROXIMATORS = 4
 _HARD_STOPS = frozenset({".", "?", "!", ";"})
+# Before a processing verb these make it a single act, not a habit ("I need to upload 3 files",
+# "it won't send 2 invoices"), so a count with no period is not a monthly volume.
+_ONE_OFF_BEFORE = frozenset({"to", "can't", "cannot", "couldn't", "won't", "wouldn't", "didn't"})
 #: Approximators that follow a number: "a dozen or so", "fifty ish", "20 odd".
 _AFTER_NUMBER = frozenset({"or", "ish", "give", "odd", "plus", "some"})
 _YEAR_BEFORE = frozenset({"in", "since", "from", "until", "till", "by", "of", "the", "year"})
@@ -256,12 +259,19 @@ def _rate(
     return None, 0
 
 
+def _duty(words: list[str], k: int) -> bool:
+    """True for "have to": "we have to review 200 contracts" is a routine, not a single act."""
+    return words[k] == "to" and k > 0 and words[k - 1] in ("have", "has", "got", "gotta")
+
+
 def _has_verb(r: Rules, words: list[str], i: int, verbs: list[Hit]) -> bool:
     """A processing verb shortly before the number: "we review about 300 contracts"."""
     if not verbs:
         return False
     end = _skip_back(r, words, i)
-    for _, e, _ in within(verbs, end - _VERB_WINDOW - MAX_PHRASE, end):
+    for s, e, _ in within(verbs, end - _VERB_WINDOW - MAX_PHRASE, end):
+        if s > 0 and words[s - 1] in _ONE_OFF_BEFORE and not _duty(words, s - 1):
+            continue
         if end - _VERB_WINDOW <= e <= end:
             between = words[e:end]
             if _HARD_STOPS.isdisjoint(between) and "," not in between:
