@@ -242,7 +242,7 @@ def decode_record(payload: bytes | str | dict[str, Any]) -> SessionRecord:
             record = SessionRecord.model_validate_json(payload)
         except (ValidationError, ValueError, RecursionError):
             record = None
-        if record is not None and _known_major(record.schema_version):
+        if record is not None and known_major(record.schema_version):
             return record
         try:
             data = json.loads(payload)
@@ -266,7 +266,8 @@ def decode_record(payload: bytes | str | dict[str, Any]) -> SessionRecord:
         raise InvalidRecordError("record is nested too deeply") from None
 
 
-def _known_major(version: str) -> bool:
+def known_major(version: str) -> bool:
+    """Whether this build reads records of ``version`` (its major is the one it knows)."""
     try:
         return schema_major(version) == SCHEMA_MAJOR
     except UnknownSchemaVersionError:

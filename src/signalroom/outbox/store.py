@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from signalroom.config import OutboxSettings
 from signalroom.outbox.buffer import MemoryBuffer, PendingRow
+from signalroom.record import known_major
 from signalroom.transports.envelope import encode_record
 
 if TYPE_CHECKING:
@@ -75,10 +76,8 @@ SELECT * FROM (
 
 
 def _unknown_major(version: str) -> str | None:
-    from signalroom.record import SCHEMA_MAJOR
-
-    head = version.split(".", 1)[0]
-    if head.isdigit() and int(head) == SCHEMA_MAJOR:
+    """Why a record of ``version`` must be parked at once, or None when this build reads it."""
+    if known_major(version):
         return None
     return f"schema_version {version!r} has a major this build does not know"
 

@@ -24,7 +24,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, StrictStr, ValidationError
 
 from signalroom.errors import InvalidRecordError, SignalroomError
-from signalroom.record import RECORD_TYPE, SCHEMA_MAJOR, SessionRecord, decode_record, schema_major
+from signalroom.record import RECORD_TYPE, SessionRecord, decode_record, known_major
 
 SPECVERSION = "1.0"
 SOURCE = "signalroom/agent"
@@ -118,7 +118,7 @@ def decode_message(body: bytes) -> tuple[dict[str, Any], SessionRecord]:
             if packed is not None:
                 with contextlib.suppress(SignalroomError):  # the path below names the problem
                     return attributes, decode_record(packed)
-        elif event.data is not None and _known_major(event.data):
+        elif event.data is not None and known_major(event.data.schema_version):
             return attributes, event.data
     # Anything unusual takes the reference path, so errors read the same whichever path ran.
     attrs, data = decode_envelope(body)
@@ -135,13 +135,6 @@ def _no_nulls(event: _Envelope) -> bool:
 
 def _accepted_type(event_type: str) -> bool:
     return event_type == RECORD_TYPE or event_type.startswith("signalroom.session.")
-
-
-def _known_major(record: SessionRecord) -> bool:
-    try:
-        return schema_major(record.schema_version) == SCHEMA_MAJOR
-    except SignalroomError:
-        return False
 
 
 def _inflate(event: dict[str, Any]) -> Any:
