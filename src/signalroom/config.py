@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 import tomlkit
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -78,7 +78,8 @@ class SignalsSettings(_Section):
 class KnowledgeSettings(_Section):
     """Product knowledge: bundled docs, a folder of Markdown, or an HTTP search API."""
 
-    backend: Literal["local", "http"] = "local"
+    #: A name in ``signalroom.knowledge.factory.BACKENDS``: local or http.
+    backend: str = "local"
     docs_dir: Path | None = None
     url: str | None = None
     token: SecretStr | None = None
@@ -95,7 +96,8 @@ class KnowledgeSettings(_Section):
 class BookingSettings(_Section):
     """Meeting booking: a local SQLite store with .ics invites, or Cal.com."""
 
-    backend: Literal["local", "calcom"] = "local"
+    #: A name in ``signalroom.booking.factory.BACKENDS``: local or calcom.
+    backend: str = "local"
     url: str = "https://api.cal.com"
     api_key: SecretStr | None = None
     event_type_id: int | None = None
@@ -152,115 +154,33 @@ class AnalyzerSettings(_Section):
     llm_summary_timeout_s: float = Field(default=20.0, gt=0)
 
 
-#: What signalroom can write to a Lead: record signals and analyzer results (docs/destinations.md).
-SALESFORCE_SOURCES = (
-    "team_size",
-    "industry",
-    "monthly_volume",
-    "urgency",
-    "integration_needs",
-    "grade",
-    "score",
-    "qualified",
-    "outcome",
-)
-_SF_NAME = r"^[A-Za-z][A-Za-z0-9_]*$"
+class DestinationSettings(BaseModel):
+    """One table per configured destination, named after its backend (``[destinations.NAME]``).
 
-
-def _default_salesforce_map() -> dict[str, str]:
-    return {
-        "team_size": "NumberOfEmployees",
-        "industry": "Industry",
-        "monthly_volume": "Signalroom_Volume__c",
-        "urgency": "Signalroom_Urgency__c",
-        "integration_needs": "Signalroom_Integrations__c",
-        "grade": "Signalroom_Grade__c",
-        "score": "Signalroom_Score__c",
-        "outcome": "Signalroom_Outcome__c",
-    }
-
-
-class SalesforceSettings(_Section):
-    """A Lead per booking email and a Task per call (docs/destinations.md#salesforce).
-
-    Auth: ``instance_url`` + ``session_id`` (an OAuth access token), or ``username`` +
-    ``password`` + ``security_token`` (SOAP login against ``domain``: login or test).
+    The backend's own settings model checks each table (see ``destinations/registry.py``), so
+    a new destination needs no change here; an unknown name is refused like a misspelt key.
     """
 
-    instance_url: str | None = None
-    session_id: SecretStr | None = None
-    username: str | None = None
-    password: SecretStr | None = None
-    security_token: SecretStr | None = None
-    domain: str = "login"
-    api_version: str = "59.0"
-    timeout_s: float = Field(default=10.0, gt=0)
-    #: CA bundle for TLS verification (a corporate proxy, or a local stand-in in tests).
-    ca_bundle: Path | None = None
-    #: Signal or result name → Lead field API name. Keys left out are not synced.
-    field_map: dict[str, Annotated[str, Field(pattern=_SF_NAME)]] = Field(
-        default_factory=_default_salesforce_map
-    )
-    #: Long text field on Lead holding what signalroom last wrote (the overwrite rule).
-    sync_field: str = Field(default="Signalroom_Last_Sync__c", pattern=_SF_NAME)
-    #: External ID (unique) text field on Task holding the record_id: makes the Task idempotent.
-    task_record_id_field: str = Field(default="Signalroom_Record_Id__c", pattern=_SF_NAME)
-    lead_source: str = "Signalroom voice agent"
-    #: Company is required on a new Lead; the call rarely says it.
-    company_placeholder: str = "[not provided]"
-
-    @field_validator("field_map")
-    @classmethod
-    def _known_sources(cls, value: dict[str, str]) -> dict[str, str]:
-        unknown = sorted(set(value) - set(SALESFORCE_SOURCES))
-        if unknown:
-            raise ValueError(
-                f"unknown field_map keys {unknown}; known: {', '.join(SALESFORCE_SOURCES)}"
-            )
-        return value
+    model_config = ConfigDict(extra="allow")
 
     @model_validator(mode="after")
-    def _has_auth(self) -> SalesforceSettings:
-        direct = self.instance_url is not None and self.session_id is not None
-        password = None not in (self.username, self.password, self.security_token)
-        if not (direct or password):
-            raise ValueError(
-                "salesforce needs instance_url + session_id, "
-                "or username + password + security_token"
-            )
+    def _known_backends(self) -> DestinationSettings:
+        from signalroom.destinations.registry import validate_destination
+
+        extra = self.__pydantic_extra__ or {}
+        for name, raw in list(extra.items()):
+            if raw is None or raw == []:
+                del extra[name]
+                continue
+            try:
+                extra[name] = validate_destination(name, raw)
+            except ConfigError as exc:
+                raise ValueError(f"destinations.{name}: {exc}") from None
         return self
 
-
-class AmplitudeSettings(_Section):
-    """One "Sales Call Completed" event per record (docs/destinations.md#amplitude)."""
-
-    api_key: SecretStr
-    #: HTTP V2 endpoint; the EU data center is https://api.eu.amplitude.com/2/httpapi.
-    server_url: str = "https://api2.amplitude.com/2/httpapi"
-    event_type: str = "Sales Call Completed"
-    #: How long a batch may take to be confirmed before it counts as failed (retryable).
-    timeout_s: float = Field(default=30.0, gt=0)
-    max_retries: int = Field(default=3, ge=1, le=12)
-
-
-class WebhookSettings(_Section):
-    """A signed POST per analyzed session (Standard Webhooks; docs/webhook-receiver.md)."""
-
-    url: str = Field(pattern=r"^https?://")
-    #: ``whsec_`` + base64 secret shared with the receiver.
-    secret: SecretStr
-    #: Short name for delivery rows and logs; defaults to the URL's host.
-    name: str | None = None
-    #: Send the full record (may hold personal data) instead of a summary without identity.
-    include_record: bool = False
-    timeout_s: float = Field(default=10.0, gt=0)
-    max_attempts: int = Field(default=3, ge=1, le=10)
-
-
-class DestinationSettings(_Section):
-    salesforce: SalesforceSettings | None = None
-    amplitude: AmplitudeSettings | None = None
-    webhooks: list[WebhookSettings] = Field(default_factory=list)
+    def configured(self) -> dict[str, Any]:
+        """Backend name → its validated settings (a list for backends configured as a list)."""
+        return dict(self.__pydantic_extra__ or {})
 
 
 class PrivacySettings(_Section):

@@ -13,8 +13,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from signalroom.analyzers import default_analyzers, run_analyzers
+from signalroom.destinations import open_warehouse
 from signalroom.destinations.base import AnalyzedSession
-from signalroom.destinations.warehouse import open_warehouse
 from signalroom.record import (
     DiscoveredSignals,
     ModelUsage,

@@ -10,8 +10,7 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-from signalroom.config import AmplitudeSettings
-from signalroom.destinations.amplitude import AmplitudeDestination
+from signalroom.destinations.amplitude import AmplitudeDestination, AmplitudeSettings
 from signalroom.destinations.base import AnalyzedSession, AnalyzerResult
 from signalroom.errors import ConfigError, DestinationError, DestinationRejectedError
 from signalroom.privacy import keyed_hash

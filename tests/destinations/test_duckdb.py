@@ -10,8 +10,8 @@ import duckdb
 import pytest
 
 from signalroom.analyzers import default_analyzers, run_analyzers
-from signalroom.destinations import AnalyzedSession, duckdb_path, open_warehouse
-from signalroom.destinations.duckdb import DuckDBWarehouse
+from signalroom.destinations import AnalyzedSession, open_warehouse
+from signalroom.destinations.duckdb import DuckDBWarehouse, duckdb_path
 from signalroom.destinations.postgres import PostgresWarehouse
 from signalroom.errors import ConfigError, WarehouseLockedError
 from signalroom.record import decode_record
@@ -123,4 +123,4 @@ def test_hold_is_bounded_in_time(tmp_path: Path, seed_record_dict: dict[str, Any
     warehouse.apply_sync(items[:1])
     # With no time to hold, every queued batch opens (and closes) the file itself.
     assert _queued_batches(warehouse, [items[1:2], items[2:3]]) == 3
-    assert warehouse.count("sessions") == 3
+    assert warehouse.count_rows("sessions") == 3

@@ -11,9 +11,8 @@ from typing import Any
 import pytest
 from pydantic import SecretStr, ValidationError
 
-from signalroom.config import SalesforceSettings
 from signalroom.destinations.base import AnalyzedSession, AnalyzerResult
-from signalroom.destinations.salesforce import SalesforceDestination
+from signalroom.destinations.salesforce import SalesforceDestination, SalesforceSettings
 from signalroom.errors import ConfigError, DestinationError, DestinationRejectedError
 from signalroom.record import SessionRecord
 from tests.destinations.salesforce_org import FakeSalesforceOrg

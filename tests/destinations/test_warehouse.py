@@ -35,7 +35,7 @@ def test_apply_writes_every_table_and_is_idempotent(
     again = warehouse.apply_sync([item])
     assert first.applied == [item.record_id] and first.stale == []
     assert again.applied == [] and again.stale == [item.record_id]
-    counts = {t: warehouse.count(t) for t in ("sessions", "analysis", "session_facts",
+    counts = {t: warehouse.count_rows(t) for t in ("sessions", "analysis", "session_facts",
                                                "signals", "tool_calls", "turns")}  # fmt: skip
     assert counts == {"sessions": 1, "analysis": 5, "session_facts": 1, "signals": 6,
                       "tool_calls": 2, "turns": 0}  # fmt: skip
@@ -49,11 +49,11 @@ def test_only_newer_revision_applies_and_replaces_children(
     warehouse.apply_sync([analyzed(seed_record_dict, revision=5)])
     late = analyzed(seed_record_dict, revision=3, tool_calls=calls[:1])
     assert warehouse.apply_sync([late]).stale == [late.record_id]
-    assert warehouse.count("tool_calls") == 2
+    assert warehouse.count_rows("tool_calls") == 2
     newer = analyzed(seed_record_dict, revision=6, tool_calls=calls[:1])
     assert warehouse.apply_sync([newer]).applied == [newer.record_id]
-    assert warehouse.count("tool_calls") == 1
-    assert warehouse.count("analysis") == 5
+    assert warehouse.count_rows("tool_calls") == 1
+    assert warehouse.count_rows("analysis") == 5
     stored = warehouse.load_sessions([newer.record_id])[0]
     assert stored.record.revision == 6
     assert stored.results["outcome"].result["outcome"] == "qualified"
@@ -83,7 +83,7 @@ def test_session_facts_and_contract_columns(
         k: v.version for k, v in item.results.items()
     }
     assert stored.results["lead_score"].result == item.results["lead_score"].result
-    assert warehouse.count("turns") == 10
+    assert warehouse.count_rows("turns") == 10
 
 
 def test_iter_records_since(warehouse: Warehouse, seed_record_dict: dict[str, Any]) -> None:
@@ -108,7 +108,7 @@ def test_delete_record_and_by_email(warehouse: Warehouse, seed_record_dict: dict
     assert warehouse.delete_record(amy.record_id) is True
     assert warehouse.delete_record(amy.record_id) is False
     for table in ("sessions", "analysis", "session_facts", "signals", "tool_calls", "deliveries"):
-        assert warehouse.count(table) == 0, table
+        assert warehouse.count_rows(table) == 0, table
 
 
 def test_deliveries_pending_failed_claimed_delivered(

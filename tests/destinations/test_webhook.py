@@ -10,9 +10,8 @@ from typing import Any
 import pytest
 from pydantic import SecretStr, ValidationError
 
-from signalroom.config import WebhookSettings
 from signalroom.destinations.base import AnalyzedSession, AnalyzerResult
-from signalroom.destinations.webhook import EVENT_TYPE, WebhookDestination
+from signalroom.destinations.webhook import EVENT_TYPE, WebhookDestination, WebhookSettings
 from signalroom.errors import ConfigError, DestinationError, DestinationRejectedError
 from signalroom.record import SessionRecord
 from tests.destinations.webhook_server import SECRET, WebhookEndpoint

@@ -17,9 +17,8 @@ import pytest
 from pydantic import SecretStr
 from standardwebhooks import Webhook
 
-from signalroom.config import WebhookSettings
 from signalroom.destinations.base import AnalyzedSession, AnalyzerResult
-from signalroom.destinations.webhook import WebhookDestination
+from signalroom.destinations.webhook import WebhookDestination, WebhookSettings
 from signalroom.errors import DestinationRejectedError
 from signalroom.record import SessionRecord
 from tests.destinations.webhook_server import SECRET

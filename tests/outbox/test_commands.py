@@ -106,7 +106,7 @@ def test_doctor_reports_each_part_and_fails_on_a_dead_queue(home: Path) -> None:
     checks = {c["part"]: c for c in json.loads(out)["checks"]}
     assert checks["outbox"]["detail"].endswith("(1 pending, 0 parked)")
     assert checks["queue"]["status"] == "ok" and checks["warehouse"]["status"] == "ok"
-    assert checks["salesforce"]["detail"] == "not configured"
+    assert checks["destinations"]["detail"] == "none configured"
     code, out = run("doctor", "--home", str(home), "--queue", "redis://:pw@127.0.0.1:1/0")
     assert code == 1
     assert "FAIL queue" in out and "is Redis running" in out and "pw" not in out

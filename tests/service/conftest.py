@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
+from signalroom.destinations import Warehouse, open_warehouse
 from signalroom.destinations.base import AnalyzedSession, Destination
-from signalroom.destinations.warehouse import Warehouse, open_warehouse
 from signalroom.errors import DestinationError, DestinationRejectedError
 from signalroom.record import decode_record
 from signalroom.transports.base import OutgoingMessage
@@ -32,6 +32,9 @@ class RecordingSink(Destination):
         if self.fail_with is not None:
             raise self.fail_with
         self.received.extend((s.record_id, s.record.revision) for s in batch)
+
+    async def check(self) -> str:
+        return "in-process"
 
 
 @pytest.fixture

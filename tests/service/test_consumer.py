@@ -11,7 +11,7 @@ import pytest
 
 from signalroom.analyzers import default_analyzers
 from signalroom.config import ServiceSettings
-from signalroom.destinations.warehouse import Warehouse, open_warehouse
+from signalroom.destinations import Warehouse, open_warehouse
 from signalroom.errors import DestinationError, DestinationRejectedError
 from signalroom.service import Service
 from signalroom.service.consumer import GC_FULL_EVERY
@@ -42,7 +42,7 @@ async def test_processes_records_and_acks(
     assert stats.busy_s is not None and 0 < stats.busy_s < 10
     state = queue_state(queue.name)
     assert state.ready == [] and state.inflight == {}
-    assert warehouse.count("sessions") == 5 and warehouse.count("analysis") == 25
+    assert warehouse.count_rows("sessions") == 5 and warehouse.count_rows("analysis") == 25
 
 
 async def test_full_collections_are_rare_while_running_and_restored_after(
@@ -117,7 +117,7 @@ async def test_stale_and_redelivered_records_change_nothing(
     assert (second.processed, second.applied, second.skipped_stale) == (2, 0, 2)
     [stored] = list(warehouse.iter_records())
     assert stored.revision == 4 and stored.complete is True
-    assert warehouse.count("analysis") == 5
+    assert warehouse.count_rows("analysis") == 5
 
 
 async def test_optional_destination_fails_alone_and_is_retried(

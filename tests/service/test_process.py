@@ -17,7 +17,7 @@ import httpx
 
 from signalroom.analyzers import default_analyzers
 from signalroom.config import ServiceSettings
-from signalroom.destinations.warehouse import open_warehouse
+from signalroom.destinations import open_warehouse
 from signalroom.service import Service
 from signalroom.service.health import HealthServer
 from signalroom.transports.base import OutgoingMessage

@@ -151,7 +151,7 @@ async def _bare_loop(url: str, n: int, batch: int) -> float:
 async def _service_loop(url: str, warehouse_url: str, n: int) -> float:
     from signalroom.analyzers import default_analyzers
     from signalroom.config import ServiceSettings
-    from signalroom.destinations.warehouse import open_warehouse
+    from signalroom.destinations import open_warehouse
     from signalroom.service.consumer import Service
 
     transport = open_transport(url)
@@ -228,7 +228,7 @@ def _scaleout_run(redis_url: str, pg_url: str, n: int, processes: int) -> float:
         from signalroom.destinations.postgres import PostgresWarehouse
 
         warm = PostgresWarehouse(db_url)
-        warm.count("sessions")
+        warm.count_rows("sessions")
         asyncio.run(warm.close())
         with tempfile.TemporaryDirectory() as tmp:
             env = {**os.environ, "SIGNALROOM_SERVICE__IDLE_S": "1.0"}

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from signalroom.errors import SignalroomError
+from signalroom.seam import Backend
 
 DEFAULT_SPOKEN = "I couldn't book that just now — could we try again in a moment?"
 
@@ -74,7 +75,9 @@ class Booking:
 
 
 @runtime_checkable
-class BookingBackend(Protocol):
+class BookingBackend(Backend, Protocol):
+    """Books meetings; like every backend, also ``check``, ``erase`` and ``count``."""
+
     name: str
 
     async def book(self, request: BookingRequest) -> Booking: ...

@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import zoneinfo
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -31,6 +32,11 @@ from signalroom.booking.base import (
     BookingRequest,
     BookingUnavailable,
 )
+from signalroom.config import BookingSettings
+from signalroom.errors import ConfigError
+from signalroom.http_status import Failure, error_text, failure
+from signalroom.privacy.subject import Subject
+from signalroom.seam import Counts, NotErasable
 
 _SLOT_TAKEN = ("already has booking", "not available", "no available users", "unavailable")
 
@@ -74,18 +80,39 @@ class CalComBookingBackend:
         response = await self._post(body)
         return self._booking(response, request)
 
+    # -- the backend seam (signalroom.seam) -----------------------------------------------
+    async def check(self) -> str:
+        """``GET /v2/me`` with the API key: reachable and the key accepted."""
+        try:
+            response = await self._http().get(
+                self._endpoint.removesuffix("/bookings") + "/me", headers=self._headers()
+            )
+        except httpx.HTTPError as exc:
+            raise BookingUnavailable(f"Cal.com at {self._endpoint} is unreachable: {exc}") from None
+        if failure(response.status_code) is not None:
+            raise BookingAuthError(
+                f"Cal.com answered HTTP {response.status_code}: {error_text(response)}",
+                hint="check booking.api_key (SIGNALROOM_BOOKING__API_KEY)",
+            )
+        return f"Cal.com reachable, API key accepted (event type {self._event_type_id})"
+
+    async def erase(self, subject: Subject) -> Counts:
+        raise NotErasable("Cal.com keeps its own bookings: cancel or delete the person's there")
+
+    async def count(self, subject: Subject) -> Counts:
+        raise NotErasable("Cal.com keeps its own bookings: search for the person there")
+
+    async def close(self) -> None:
+        await self.aclose()
+
     async def aclose(self) -> None:
         if self._client is not None:
             await self._client.aclose()
             self._client = None
 
     async def _post(self, body: dict[str, Any]) -> httpx.Response:
-        headers = {
-            "Authorization": f"Bearer {self._api_key.get_secret_value()}",
-            "cal-api-version": self._api_version,
-        }
         try:
-            response = await self._http().post(self._endpoint, json=body, headers=headers)
+            response = await self._http().post(self._endpoint, json=body, headers=self._headers())
         except httpx.TimeoutException:
             raise BookingUnavailable(
                 f"Cal.com at {self._endpoint} timed out after {self._timeout}s",
@@ -94,17 +121,18 @@ class CalComBookingBackend:
         except httpx.HTTPError as exc:
             raise BookingUnavailable(f"Cal.com at {self._endpoint} is unreachable: {exc}") from None
         status = response.status_code
-        if status in (401, 403):
+        kind = failure(status)
+        if kind is Failure.AUTH:
             raise BookingAuthError(
-                f"Cal.com refused the API key (HTTP {status}): {_error_message(response)}",
+                f"Cal.com refused the API key (HTTP {status}): {error_text(response)}",
                 hint="check booking.api_key (SIGNALROOM_BOOKING__API_KEY)",
             )
-        if status == 429 or status >= 500:
+        if kind is Failure.UNAVAILABLE:
             raise BookingUnavailable(
-                f"Cal.com answered HTTP {status}: {_error_message(response)}; try again later"
+                f"Cal.com answered HTTP {status}: {error_text(response)}; try again later"
             )
-        if status >= 400:
-            message = _error_message(response)
+        if kind is Failure.REFUSED:
+            message = error_text(response)
             taken = any(phrase in message.lower() for phrase in _SLOT_TAKEN)
             raise BookingRefused(
                 f"Cal.com refused the booking (HTTP {status}): {message}",
@@ -146,6 +174,12 @@ class CalComBookingBackend:
             join_url=join_url,
         )
 
+    def _headers(self) -> dict[str, str]:
+        return {
+            "Authorization": f"Bearer {self._api_key.get_secret_value()}",
+            "cal-api-version": self._api_version,
+        }
+
     def _http(self) -> httpx.AsyncClient:
         # An AsyncClient belongs to the loop it first ran on; tests and workers may use several.
         loop = asyncio.get_running_loop()
@@ -162,15 +196,25 @@ def _instant(value: str) -> datetime:
     return moment
 
 
-def _error_message(response: httpx.Response) -> str:
-    try:
-        body = response.json()
-    except ValueError:
-        return response.text[:200] or response.reason_phrase
-    if isinstance(body, dict):
-        error = body.get("error")
-        if isinstance(error, dict) and error.get("message"):
-            return str(error["message"])
-        if body.get("message"):
-            return str(body["message"])
-    return str(body)[:200]
+def build(settings: BookingSettings, home: Path) -> CalComBookingBackend:
+    """The backend for ``booking.backend = "calcom"``; a ConfigError names what is missing."""
+    missing = [
+        env
+        for env, value in (
+            ("SIGNALROOM_BOOKING__API_KEY", settings.api_key),
+            ("SIGNALROOM_BOOKING__EVENT_TYPE_ID", settings.event_type_id),
+        )
+        if value is None
+    ]
+    if settings.api_key is None or settings.event_type_id is None:
+        raise ConfigError(
+            "booking.backend is 'calcom' but " + " and ".join(missing) + " is not set",
+            hint="set them in the environment or in [booking] of signalroom.toml",
+        )
+    return CalComBookingBackend(
+        api_key=settings.api_key,
+        event_type_id=settings.event_type_id,
+        url=settings.url,
+        api_version=settings.api_version,
+        timeout_s=settings.timeout_s,
+    )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -95,20 +94,13 @@ def book(
 
 
 def list_bookings(home: HomeOption = None, json: JsonFlag = False) -> None:
+    from signalroom.booking.local import LocalBookingBackend
     from signalroom.config import load_settings
 
-    path = load_settings(home).home / "bookings.sqlite"
-    if not path.exists():
-        fail(f"no local bookings yet ({path} does not exist)")
-    with sqlite3.connect(path) as db:
-        db.row_factory = sqlite3.Row
-        rows = [
-            dict(row)
-            for row in db.execute(
-                "SELECT booking_id, name, email, start_utc, end_utc, timezone, notes, created_at"
-                " FROM bookings ORDER BY start_utc"
-            )
-        ]
+    store = LocalBookingBackend(load_settings(home).home)
+    if not store.db_path.exists():
+        fail(f"no local bookings yet ({store.db_path} does not exist)")
+    rows = store.list_bookings()
     if json:
         print_json(rows)
         return

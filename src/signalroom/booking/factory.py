@@ -1,49 +1,30 @@
-"""Pick the booking backend from settings, and the one call the agent's tool makes."""
+"""Pick the booking backend from settings (by name, in ``BACKENDS``), and the tool's one call."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
 from signalroom.booking.base import Booking, BookingBackend, BookingRefused, BookingRequest
-from signalroom.booking.calcom import CalComBookingBackend
-from signalroom.booking.local import LocalBookingBackend
 from signalroom.booking.validate import find_timezone, parse_preferred_time, validate_email
 from signalroom.config import BookingSettings
-from signalroom.errors import ConfigError
+from signalroom.seam import Registry
+
+#: ``booking.backend`` → the module's ``build(settings, home)``, imported when chosen.
+BACKENDS: Registry[Callable[[BookingSettings, Path], BookingBackend]] = Registry(
+    "booking backend",
+    {
+        "local": "signalroom.booking.local:build",
+        "calcom": "signalroom.booking.calcom:build",
+    },
+    hint="set booking.backend to local or calcom",
+)
 
 
 def build_booking_backend(settings: BookingSettings, home: Path) -> BookingBackend:
     """The configured backend; a ConfigError names the setting that is missing."""
-    if settings.backend == "calcom":
-        missing = [
-            env
-            for env, value in (
-                ("SIGNALROOM_BOOKING__API_KEY", settings.api_key),
-                ("SIGNALROOM_BOOKING__EVENT_TYPE_ID", settings.event_type_id),
-            )
-            if value is None
-        ]
-        if missing:
-            raise ConfigError(
-                "booking.backend is 'calcom' but " + " and ".join(missing) + " is not set",
-                hint="set them in the environment or in [booking] of signalroom.toml",
-            )
-        assert settings.api_key is not None and settings.event_type_id is not None
-        return CalComBookingBackend(
-            api_key=settings.api_key,
-            event_type_id=settings.event_type_id,
-            url=settings.url,
-            api_version=settings.api_version,
-            timeout_s=settings.timeout_s,
-        )
-    return LocalBookingBackend(
-        home,
-        meeting_minutes=settings.meeting_minutes,
-        organizer_name=settings.organizer_name,
-        organizer_email=settings.organizer_email,
-        join_url=settings.join_url,
-    )
+    return BACKENDS.load(settings.backend)(settings, home)
 
 
 async def book_meeting(

@@ -20,6 +20,9 @@ from pathlib import Path
 from icalendar import Calendar, Event, vCalAddress, vText
 
 from signalroom.booking.base import Booking, BookingError, BookingRequest
+from signalroom.config import BookingSettings
+from signalroom.privacy.subject import Subject
+from signalroom.seam import Counts, NotErasable
 
 _NAMESPACE = uuid.UUID("6f1d3f5e-3c57-4a0e-9a57-2d0f1c7b9e21")
 
@@ -118,6 +121,53 @@ class LocalBookingBackend:
             ).fetchone()
         return row
 
+    def list_bookings(self) -> list[dict[str, str | None]]:
+        """Every stored booking, earliest first (``signalroom booking list``)."""
+        if not self.db_path.exists():
+            return []
+        with closing(sqlite3.connect(self.db_path, timeout=5.0)) as db:
+            db.row_factory = sqlite3.Row
+            return [
+                dict(row)
+                for row in db.execute(
+                    "SELECT booking_id, name, email, start_utc, end_utc, timezone, notes,"
+                    " created_at FROM bookings ORDER BY start_utc"
+                )
+            ]
+
+    # -- the backend seam (signalroom.seam) -----------------------------------------------
+    async def check(self) -> str:
+        return f"{self.db_path}: {len(await asyncio.to_thread(self.list_bookings))} bookings"
+
+    async def close(self) -> None:
+        return None
+
+    async def erase(self, subject: Subject) -> Counts:
+        """Delete the person's bookings (or those that ended before the cutoff) and invites."""
+        return await asyncio.to_thread(self._matching, subject, True)
+
+    async def count(self, subject: Subject) -> Counts:
+        return await asyncio.to_thread(self._matching, subject, False)
+
+    def _matching(self, subject: Subject, delete: bool) -> Counts:
+        if subject.session_id is not None:
+            raise NotErasable("bookings are kept per email, not per call")
+        hits = [
+            row["booking_id"]
+            for row in self.list_bookings()
+            if (subject.before is not None and (row["end_utc"] or "") < _iso(subject.before))
+            or (subject.before is None and subject.mentioned_in(row["email"] or ""))
+        ]
+        invites = [self.invites_dir / f"{b}.ics" for b in hits]
+        present = [p for p in invites if p.exists()]
+        if delete and hits:
+            with closing(sqlite3.connect(self.db_path, timeout=5.0)) as db, db:
+                db.execute("PRAGMA secure_delete = ON")
+                db.executemany("DELETE FROM bookings WHERE booking_id = ?", [(b,) for b in hits])
+            for path in present:
+                path.unlink(missing_ok=True)
+        return {"bookings": len(hits), "invites": len(present)}
+
     def _write_invite(self, booking: Booking, notes: str | None) -> None:
         assert booking.ics_path is not None
         if booking.ics_path.exists():
@@ -160,3 +210,18 @@ class LocalBookingBackend:
         cal.add_component(event)
         cal.add_missing_timezones()  # VTIMEZONE for the TZID used by DTSTART/DTEND
         return bytes(cal.to_ical())
+
+
+def _iso(when: datetime) -> str:
+    return when.astimezone(UTC).isoformat()
+
+
+def build(settings: BookingSettings, home: Path) -> LocalBookingBackend:
+    """The backend for ``booking.backend = "local"`` (the default)."""
+    return LocalBookingBackend(
+        home,
+        meeting_minutes=settings.meeting_minutes,
+        organizer_name=settings.organizer_name,
+        organizer_email=settings.organizer_email,
+        join_url=settings.join_url,
+    )

@@ -1,14 +1,16 @@
 """``signalroom doctor``: check the configuration and reach every configured part.
 
-One line per part (``ok``, ``warn`` or ``FAIL``), exit 1 when anything failed. Each check is
-bounded in time so a dead host cannot hang the command.
+One line per part (``ok``, ``warn`` or ``FAIL``), exit 1 when anything failed. Every backend is
+asked through the ``check()`` of the seam (``signalroom.seam``), which contacts the real
+service; this module knows no backend. Each check is bounded in time so a dead host cannot
+hang the command.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import inspect
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -20,6 +22,7 @@ from signalroom.console import out_console, print_json
 
 if TYPE_CHECKING:
     from signalroom.config import Settings
+    from signalroom.seam import Backend
 
 TIMEOUT_S = 5.0
 
@@ -35,7 +38,9 @@ class Check:
 def register(app: typer.Typer) -> None:
     app.command(
         "doctor",
-        help="Check the configuration and reach the outbox, queue, warehouse and destinations."
+        help="Check the configuration and contact every configured part: the outbox, the "
+        "queue, the warehouse, the knowledge and booking backends and each destination "
+        "(each through its own check)."
         "\n\nExample: signalroom doctor --home ./signalroom-demo",
     )(doctor)
 
@@ -71,9 +76,7 @@ def run_checks(home: Path | None, **overrides: str | None) -> list[Check]:
         return [Check("config", "FAIL", str(exc), exc.hint)]
     checks = [Check("config", "ok", f"home {settings.home.resolve()}")]
     checks.append(_check_outbox(settings))
-    checks.append(asyncio.run(_check_queue(settings.resolved_queue_url)))
-    checks.append(_check_warehouse(settings.resolved_warehouse_url))
-    checks += _check_destinations(settings)
+    checks += asyncio.run(_check_backends(settings))
     return checks
 
 
@@ -99,103 +102,73 @@ def _check_outbox(settings: Settings) -> Check:
     return Check("outbox", "ok", detail)
 
 
-async def _check_queue(url: str) -> Check:
-    from signalroom.transports.registry import open_transport
+async def _check_backends(settings: Settings) -> list[Check]:
+    """Every configured backend, through its own ``check()`` (``signalroom.seam``)."""
+    from signalroom.booking.factory import build_booking_backend
+    from signalroom.destinations import build_destinations, open_warehouse
+    from signalroom.knowledge.factory import build_knowledge_base
+    from signalroom.privacy.hashing import load_hash_key
+    from signalroom.transports import open_transport
+    from signalroom.urls import redact_url
 
-    shown = _redact(url)
+    queue_url = settings.resolved_queue_url
+    warehouse_url = settings.resolved_warehouse_url
+    checks = [
+        await _probe("queue", redact_url(queue_url), lambda: open_transport(queue_url)),
+        await _probe("warehouse", redact_url(warehouse_url), lambda: open_warehouse(warehouse_url)),
+        await _probe(
+            "knowledge",
+            settings.knowledge.backend,
+            lambda: build_knowledge_base(settings.knowledge),
+        ),
+        await _probe(
+            "booking",
+            settings.booking.backend,
+            lambda: build_booking_backend(settings.booking, settings.home),
+        ),
+    ]
     try:
-        transport = open_transport(url)
+        destinations = build_destinations(
+            settings.destinations.configured(),
+            hash_key=load_hash_key(settings.privacy.hash_key, None),
+        )
     except Exception as exc:
-        return Check("queue", "FAIL", f"{shown}: {exc}", getattr(exc, "hint", None))
+        return [*checks, Check("destinations", "FAIL", str(exc), getattr(exc, "hint", None))]
+    if not destinations:
+        checks.append(Check("destinations", "ok", "none configured"))
+    for destination in destinations:
+        checks.append(await _probe(destination.name, "", _built(destination)))
+    return checks
+
+
+async def _probe(part: str, label: str, build: Callable[[], Backend]) -> Check:
+    """Build the backend, call its ``check()`` within ``TIMEOUT_S``, close it."""
+    from signalroom.errors import WarehouseLockedError
+
+    prefix = f"{label}: " if label else ""
     try:
-        probe = getattr(transport, "check", None)
-        detail = "opened (this backend has no health check)"
-        if probe is not None and inspect.iscoroutinefunction(probe):
-            detail = str(await asyncio.wait_for(probe(), TIMEOUT_S) or "reachable")
-        return Check("queue", "ok", f"{shown} ({detail})")
+        backend = build()
+    except Exception as exc:
+        return Check(part, "FAIL", f"{prefix}{_first_line(exc)}", getattr(exc, "hint", None))
+    try:
+        detail = await asyncio.wait_for(backend.check(), TIMEOUT_S)
+        return Check(part, "ok", f"{label} ({detail})" if label else detail)
     except TimeoutError:
-        return Check("queue", "FAIL", f"{shown}: no answer in {TIMEOUT_S:.0f}s", _queue_hint(url))
+        return Check(part, "FAIL", f"{prefix}no answer in {TIMEOUT_S:.0f}s", "is it running?")
+    except WarehouseLockedError as exc:
+        return Check(part, "warn", f"{prefix}{_first_line(exc)}", exc.hint)
     except Exception as exc:
-        hint = getattr(exc, "hint", None) or _queue_hint(url)
-        return Check("queue", "FAIL", f"{shown}: {exc}", hint)
+        return Check(part, "FAIL", f"{prefix}{_first_line(exc)}", getattr(exc, "hint", None))
     finally:
-        # Closing a transport that never connected may fail too; the check already said why.
+        # Closing a backend that never connected may fail too; the check already said why.
         with contextlib.suppress(Exception):
-            await transport.close()
+            await backend.close()
 
 
-def _queue_hint(url: str) -> str:
-    scheme = url.split(":", 1)[0]
-    service = {"redis": "Redis", "rediss": "Redis", "nats": "NATS"}.get(scheme, "the broker")
-    return f"is {service} running? check queue_url"
+def _built(backend: Backend) -> Callable[[], Backend]:
+    return lambda: backend
 
 
-def _check_warehouse(url: str) -> Check:
-    shown = _redact(url)
-    if url.startswith("duckdb://"):
-        return _check_duckdb(Path(url.removeprefix("duckdb://")), shown)
-    if url.startswith(("postgresql://", "postgres://")):
-        try:
-            import psycopg
-
-            with psycopg.connect(url, connect_timeout=int(TIMEOUT_S)) as conn:
-                conn.execute("SELECT 1")
-            return Check("warehouse", "ok", f"{shown} (connected)")
-        except Exception as exc:
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            return Check(
-                "warehouse", "FAIL", f"{shown}: {first}", "is PostgreSQL running? check the URL"
-            )
-    return Check(
-        "warehouse", "FAIL", f"unknown warehouse URL {shown}", "use duckdb:// or postgresql://"
-    )
-
-
-def _check_duckdb(path: Path, shown: str) -> Check:
-    import duckdb
-
-    if not path.exists():
-        folder = path.parent if path.parent.exists() else None
-        if folder is None:
-            return Check("warehouse", "ok", f"{shown} (created on first write)")
-        return Check("warehouse", "ok", f"{shown} (not created yet; folder exists)")
-    try:
-        duckdb.connect(str(path), read_only=True).close()
-    except duckdb.IOException as exc:
-        if "lock" in str(exc).lower():
-            return Check(
-                "warehouse",
-                "warn",
-                f"{shown}: in use by another process",
-                "normal while `signalroom service` runs; stop it to query the file directly",
-            )
-        return Check("warehouse", "FAIL", f"{shown}: {exc}", "check the file and its folder")
-    except duckdb.Error as exc:
-        return Check("warehouse", "FAIL", f"{shown}: {exc}", "is it a DuckDB file?")
-    return Check("warehouse", "ok", f"{shown} (opened)")
-
-
-def _check_destinations(settings: Settings) -> list[Check]:
-    dest = settings.destinations
-    parts = {
-        "salesforce": dest.salesforce is not None,
-        "amplitude": dest.amplitude is not None,
-        "webhooks": bool(dest.webhooks),
-    }
-    out = []
-    for name, configured in parts.items():
-        detail = "configured (not contacted)" if configured else "not configured"
-        if name == "webhooks" and configured:
-            detail = f"{len(dest.webhooks)} configured (not contacted)"
-        out.append(Check(name, "ok", detail))
-    return out
-
-
-def _redact(url: str) -> str:
-    from urllib.parse import urlsplit, urlunsplit
-
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

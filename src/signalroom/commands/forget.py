@@ -13,19 +13,22 @@ from signalroom.console import err_console, fail, out_console, print_json
 def register(app: typer.Typer) -> None:
     app.command(
         "forget",
-        help="Erase every record that mentions an email (raw or as its keyed hash), one "
-        "session, or everything older than the retention period: from the outbox, the queue "
-        "and its dead letters, the warehouse and the local booking store. Prints what it "
-        "removed per place. CRMs and webhook receivers keep their own copies (see "
+        help="Erase every record that mentions an email address (exactly: case and "
+        "surrounding spaces aside; raw or as its keyed hash), one session, or everything older "
+        "than the retention period: from the outbox, the queue and its dead letters, the "
+        "warehouse, the booking store and every destination that can erase. Prints what it "
+        "removed per place; --dry-run prints what it would remove and changes nothing. "
+        "Receivers that keep their own copy are named with what to do there (see "
         "docs/privacy.md).\n\n"
-        "Example: signalroom forget --email jane@acme.com --home ./signalroom-demo",
+        "Example: signalroom forget --email jane@acme.com --dry-run --home ./signalroom-demo",
     )(forget)
 
 
 def forget(
     home: HomeOption = None,
     email: Annotated[
-        str | None, typer.Option("--email", help="Erase records that mention this email.")
+        str | None,
+        typer.Option("--email", help="Erase records that mention exactly this address."),
     ] = None,
     session: Annotated[
         str | None, typer.Option("--session", help="Erase the records of this session id.")
@@ -38,13 +41,18 @@ def forget(
         bool,
         typer.Option("--expired", help="Erase records older than privacy.retention_days."),
     ] = False,
+    dry_run: Annotated[
+        bool,
+        typer.Option("--dry-run", help="List what would be erased per place; erase nothing."),
+    ] = False,
     queue: QueueOption = None,
     warehouse: WarehouseOption = None,
     json_out: JsonFlag = False,
 ) -> None:
     from signalroom.config import load_settings
     from signalroom.errors import SignalroomError
-    from signalroom.reliability.erasure import Subject, forget, subject_key
+    from signalroom.privacy.subject import Subject
+    from signalroom.reliability.erasure import forget, subject_key
 
     chosen = [
         name
@@ -78,18 +86,18 @@ def forget(
                     code=2,
                 )
             subject = Subject.older_than(days)
-        with err_console.status(f"erasing {subject.label}...", spinner="dots"):
-            report = forget(settings, subject)
+        verb = "searching for" if dry_run else "erasing"
+        with err_console.status(f"{verb} {subject.label}...", spinner="dots"):
+            report = forget(settings, subject, dry_run=dry_run)
     except SignalroomError as exc:
         fail(str(exc), hint=exc.hint, code=2 if not exc.retryable else 1)
     if json_out:
         print_json(report.as_dict())
         return
-    for place, counts in report.removed.items():
-        parts = ", ".join(f"{n} {what}" for what, n in counts.items())
-        out_console.print(f"{place}: removed {parts}")
+    did = "would remove" if dry_run else "removed"
+    for place, counts in report.counts.items():
+        parts = ", ".join(f"{n} {what}" for what, n in counts.items()) or "nothing"
+        out_console.print(f"{place}: {did} {parts}")
     for place, reason in report.skipped.items():
         out_console.print(f"{place}: not searched: {reason}")
-    for note in report.notes:
-        out_console.print(f"note: {note}")
-    out_console.print(f"{report.total} items removed for {subject.label}")
+    out_console.print(f"{report.total} items {did} for {subject.label}")

@@ -71,7 +71,7 @@ class WarehouseTarget:
         scheme = urlsplit(url).scheme
         if scheme == "duckdb":
             # The writer's own parsing, so both sides always agree on the file.
-            from signalroom.destinations.warehouse import duckdb_path
+            from signalroom.destinations.duckdb import duckdb_path
 
             return cls(url=url, dialect="duckdb", path=duckdb_path(url))
         if scheme in ("postgresql", "postgres"):

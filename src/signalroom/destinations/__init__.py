@@ -1,14 +1,11 @@
-"""Where analyzed sessions go: the warehouse (DuckDB, PostgreSQL), CRMs, analytics, webhooks."""
+"""Where analyzed sessions go: the warehouse (DuckDB, PostgreSQL), CRMs, analytics, webhooks.
+
+Backends are found by name or URL scheme in ``registry``; this package imports none of them.
+"""
 
 from signalroom.destinations.base import AnalyzedSession, AnalyzerResult, Destination
-from signalroom.destinations.factory import build_destinations
-from signalroom.destinations.warehouse import (
-    ApplyResult,
-    DeliveryTask,
-    Warehouse,
-    duckdb_path,
-    open_warehouse,
-)
+from signalroom.destinations.registry import build_destinations, open_warehouse
+from signalroom.destinations.warehouse import ApplyResult, DeliveryTask, Warehouse
 
 __all__ = [
     "AnalyzedSession",
@@ -18,6 +15,5 @@ __all__ = [
     "Destination",
     "Warehouse",
     "build_destinations",
-    "duckdb_path",
     "open_warehouse",
 ]

@@ -21,15 +21,30 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
-from signalroom.config import AmplitudeSettings
 from signalroom.destinations.base import AnalyzedSession, Destination
+from signalroom.destinations.registry import BuildContext, DestinationBackend
 from signalroom.errors import ConfigError, DestinationError, DestinationRejectedError
 from signalroom.privacy.hashing import PREFIX as HASH_PREFIX
 from signalroom.privacy.hashing import keyed_hash
 
 log = logging.getLogger("signalroom.destinations.amplitude")
+
+
+class AmplitudeSettings(BaseModel):
+    """``[destinations.amplitude]``: one "Sales Call Completed" event per record."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    api_key: SecretStr
+    #: HTTP V2 endpoint; the EU data center is https://api.eu.amplitude.com/2/httpapi.
+    server_url: str = "https://api2.amplitude.com/2/httpapi"
+    event_type: str = "Sales Call Completed"
+    #: How long a batch may take to be confirmed before it counts as failed (retryable).
+    timeout_s: float = Field(default=30.0, gt=0)
+    max_retries: int = Field(default=3, ge=1, le=12)
+
 
 #: Amplitude answers these when the event itself is wrong; a retry cannot help.
 _REJECTED_CODES = {400, 413}
@@ -116,6 +131,7 @@ class AmplitudeDestination(Destination):
 
     name = "amplitude"
     required = False
+    erase_hint = "use its user deletion API"
 
     def __init__(
         self, settings: AmplitudeSettings, hash_key: bytes | SecretStr | None = None
@@ -240,3 +256,10 @@ class AmplitudeDestination(Destination):
 
     async def close(self) -> None:
         await asyncio.to_thread(self._client.shutdown)
+
+
+def _build(settings: AmplitudeSettings, context: BuildContext) -> AmplitudeDestination:
+    return AmplitudeDestination(settings, hash_key=context.hash_key)
+
+
+BACKEND = DestinationBackend(settings=AmplitudeSettings, build=_build)

@@ -4,6 +4,10 @@ Template method (as LiveKit's ``recognize`` → ``_recognize_impl``): the public
 timing, logging and error typing; a backend implements only ``_write``. A backend raises
 ``DestinationError`` (retryable: down, timeout) or ``DestinationRejectedError`` (the sink refused
 the data itself); anything else is wrapped as retryable so one odd failure never loses a record.
+
+Like every backend (``signalroom.seam``) a destination has ``check`` (contacts the service, for
+``signalroom doctor``) and ``erase``/``count`` (for ``signalroom forget``). A receiver we cannot
+search (an analytics tool, a webhook endpoint) raises ``NotErasable`` saying how to erase there.
 """
 
 from __future__ import annotations
@@ -13,10 +17,14 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from signalroom.errors import DestinationError
 from signalroom.record import SessionRecord
+from signalroom.seam import Counts, NotErasable
+
+if TYPE_CHECKING:
+    from signalroom.privacy.subject import Subject
 
 log = logging.getLogger("signalroom.destinations")
 
@@ -67,9 +75,18 @@ class Destination(ABC):
     @abstractmethod
     async def _write(self, batch: Sequence[AnalyzedSession]) -> None: ...
 
+    @abstractmethod
     async def check(self) -> str:
-        """A cheap reachability check for ``signalroom doctor``; raise DestinationError if down."""
-        return "configured"
+        """Contact the service (for ``signalroom doctor``); raise DestinationError if down."""
+
+    #: What ``forget`` says about a receiver that keeps its own copy and cannot be searched.
+    erase_hint = "it keeps its own copy: erase the person there"
+
+    async def erase(self, subject: Subject) -> Counts:
+        raise NotErasable(f"{self.name}: {self.erase_hint}")
+
+    async def count(self, subject: Subject) -> Counts:
+        raise NotErasable(f"{self.name}: {self.erase_hint}")
 
     async def close(self) -> None:
         return None

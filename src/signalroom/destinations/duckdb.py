@@ -24,6 +24,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
+from urllib.parse import urlsplit
 
 import duckdb
 from tenacity import Retrying, retry_if_exception, stop_after_delay, wait_exponential
@@ -31,8 +32,7 @@ from tenacity import Retrying, retry_if_exception, stop_after_delay, wait_expone
 from signalroom.destinations.rows import SESSIONS
 from signalroom.destinations.schema import DUCKDB_TYPES
 from signalroom.destinations.sql import SqlWarehouse
-from signalroom.destinations.warehouse import duckdb_path
-from signalroom.errors import DestinationError, WarehouseLockedError
+from signalroom.errors import ConfigError, DestinationError, WarehouseLockedError
 
 #: How long to wait for a reader (the dashboard) to let go of the file before giving up.
 OPEN_TIMEOUT_S = 5.0
@@ -182,8 +182,46 @@ class DuckDBWarehouse(SqlWarehouse):
         self._insert(conn, SESSIONS, fresh)
         return {r[0] for r in fresh}, set(stored)
 
+    async def check(self) -> str:
+        """Open the file read-only (never creating it): a running service's lock is a warning."""
+        return await asyncio.to_thread(self._check_sync)
+
+    def _check_sync(self) -> str:
+        if not self.path.exists():
+            return "not created yet (created on first write)"
+        try:
+            conn = duckdb.connect(str(self.path), read_only=True)
+        except duckdb.IOException as exc:
+            if _is_lock_conflict(exc):
+                raise WarehouseLockedError(
+                    f"{self.path} is in use by another process",
+                    hint="normal while `signalroom service` runs; stop it to query the file",
+                ) from None
+            raise DestinationError(f"cannot open {self.path}: {exc}".splitlines()[0]) from None
+        except duckdb.Error as exc:
+            raise DestinationError(
+                f"{self.path} is not a DuckDB file: {exc}".splitlines()[0],
+                hint="check warehouse_url",
+            ) from None
+        try:
+            names = conn.execute("SELECT table_name FROM duckdb_tables()").fetchall()
+            if ("sessions",) not in names:
+                return "opened (no tables yet)"
+            return f"{conn.execute('SELECT count(*) FROM sessions').fetchall()[0][0]} sessions"
+        finally:
+            conn.close()
+
     def exists(self) -> bool:
         return Path(self.path).exists()
+
+
+def duckdb_path(url: str) -> Path:
+    """``duckdb:///abs/path`` → ``/abs/path``; ``duckdb://rel/path`` → ``$PWD/rel/path``."""
+    parts = urlsplit(url)
+    raw = parts.netloc + parts.path
+    if not raw or raw == "/":
+        raise ConfigError(f"warehouse URL {url!r} names no file", hint="duckdb:///path/file.duckdb")
+    return Path(raw).resolve()
 
 
 def _is_lock_conflict(exc: BaseException) -> bool:

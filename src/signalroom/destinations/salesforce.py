@@ -19,17 +19,26 @@ nothing; an older call of the same person still logs its Task but leaves Lead fi
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
 
 from email_validator import EmailNotValidError, validate_email
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
-from signalroom.config import SalesforceSettings
 from signalroom.destinations.base import AnalyzedSession, Destination
+from signalroom.destinations.crm import (
+    SyncState,
+    as_utc,
+    booking_email,
+    booking_name,
+    call_summary,
+    plan_lead_update,
+    signal_values,
+)
+from signalroom.destinations.registry import BuildContext, DestinationBackend
 from signalroom.errors import ConfigError, DestinationError, DestinationRejectedError
 
 if TYPE_CHECKING:
@@ -38,6 +47,87 @@ if TYPE_CHECKING:
 log = logging.getLogger("signalroom.destinations.salesforce")
 
 _RETRYABLE_CODES = {"REQUEST_LIMIT_EXCEEDED", "UNABLE_TO_LOCK_ROW", "SERVER_UNAVAILABLE"}
+
+
+#: What signalroom can write to a Lead: record signals and analyzer results (docs/destinations.md).
+SALESFORCE_SOURCES = (
+    "team_size",
+    "industry",
+    "monthly_volume",
+    "urgency",
+    "integration_needs",
+    "grade",
+    "score",
+    "qualified",
+    "outcome",
+)
+_SF_NAME = r"^[A-Za-z][A-Za-z0-9_]*$"
+
+
+def _default_salesforce_map() -> dict[str, str]:
+    return {
+        "team_size": "NumberOfEmployees",
+        "industry": "Industry",
+        "monthly_volume": "Signalroom_Volume__c",
+        "urgency": "Signalroom_Urgency__c",
+        "integration_needs": "Signalroom_Integrations__c",
+        "grade": "Signalroom_Grade__c",
+        "score": "Signalroom_Score__c",
+        "outcome": "Signalroom_Outcome__c",
+    }
+
+
+class SalesforceSettings(BaseModel):
+    """A Lead per booking email and a Task per call (docs/destinations.md#salesforce).
+
+    Auth: ``instance_url`` + ``session_id`` (an OAuth access token), or ``username`` +
+    ``password`` + ``security_token`` (SOAP login against ``domain``: login or test).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    instance_url: str | None = None
+    session_id: SecretStr | None = None
+    username: str | None = None
+    password: SecretStr | None = None
+    security_token: SecretStr | None = None
+    domain: str = "login"
+    api_version: str = "59.0"
+    timeout_s: float = Field(default=10.0, gt=0)
+    #: CA bundle for TLS verification (a corporate proxy, or a local stand-in in tests).
+    ca_bundle: Path | None = None
+    #: Signal or result name → Lead field API name. Keys left out are not synced.
+    field_map: dict[str, Annotated[str, Field(pattern=_SF_NAME)]] = Field(
+        default_factory=_default_salesforce_map
+    )
+    #: Long text field on Lead holding what signalroom last wrote (the overwrite rule).
+    sync_field: str = Field(default="Signalroom_Last_Sync__c", pattern=_SF_NAME)
+    #: External ID (unique) text field on Task holding the record_id: makes the Task idempotent.
+    task_record_id_field: str = Field(default="Signalroom_Record_Id__c", pattern=_SF_NAME)
+    lead_source: str = "Signalroom voice agent"
+    #: Company is required on a new Lead; the call rarely says it.
+    company_placeholder: str = "[not provided]"
+
+    @field_validator("field_map")
+    @classmethod
+    def _known_sources(cls, value: dict[str, str]) -> dict[str, str]:
+        unknown = sorted(set(value) - set(SALESFORCE_SOURCES))
+        if unknown:
+            raise ValueError(
+                f"unknown field_map keys {unknown}; known: {', '.join(SALESFORCE_SOURCES)}"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _has_auth(self) -> SalesforceSettings:
+        direct = self.instance_url is not None and self.session_id is not None
+        password = None not in (self.username, self.password, self.security_token)
+        if not (direct or password):
+            raise ValueError(
+                "salesforce needs instance_url + session_id, "
+                "or username + password + security_token"
+            )
+        return self
 
 
 class SalesforceAuthError(DestinationRejectedError):
@@ -55,145 +145,12 @@ def _require_sdk() -> Any:
     return simple_salesforce
 
 
-@dataclass(slots=True)
-class _SyncState:
-    """What signalroom last wrote to a Lead (the JSON in ``sync_field``)."""
-
-    record_id: str | None = None
-    revision: int = -1
-    start_time: str | None = None
-    fields: dict[str, Any] = field(default_factory=dict)
-
-    @classmethod
-    def parse(cls, raw: object) -> _SyncState:
-        if not isinstance(raw, str) or not raw.strip():
-            return cls()
-        try:
-            data = json.loads(raw)
-        except ValueError:
-            return cls()  # a person edited the field: treat every value as theirs
-        if not isinstance(data, dict):
-            return cls()
-        fields = data.get("fields")
-        try:
-            revision = int(data.get("revision", -1))
-            start = data.get("start_time")
-            if start is not None:
-                _utc(start)
-        except (TypeError, ValueError):
-            return cls()
-        return cls(
-            record_id=data.get("record_id"),
-            revision=revision,
-            start_time=start,
-            fields=fields if isinstance(fields, dict) else {},
-        )
-
-    def dump(self) -> str:
-        return json.dumps(
-            {
-                "record_id": self.record_id,
-                "revision": self.revision,
-                "start_time": self.start_time,
-                "fields": self.fields,
-            },
-            sort_keys=True,
-        )
-
-
-def booking_email(session: AnalyzedSession) -> str | None:
-    """The last booking call's email (a successful booking wins over a failed one)."""
-    calls = [c for c in session.record.tool_calls if c.customer_email]
-    if not calls:
-        return None
-    succeeded = [c for c in calls if c.success]
-    chosen = (succeeded or calls)[-1]
-    return chosen.customer_email
-
-
-def _booking_name(session: AnalyzedSession) -> str | None:
-    names = [c.customer_name for c in session.record.tool_calls if c.customer_name]
-    return names[-1] if names else None
-
-
-def signal_values(session: AnalyzedSession) -> dict[str, Any]:
-    """Every source ``field_map`` can name, as Lead-ready values (None = not known)."""
-    signals = session.record.discovered_signals
-    score = session.results.get("lead_score")
-    outcome = session.results.get("outcome")
-    score_result = score.result if score else {}
-    raw_score = score_result.get("score")
-    return {
-        "team_size": signals.team_size,
-        "industry": signals.industry.replace("_", " ").title() if signals.industry else None,
-        "monthly_volume": signals.monthly_volume,
-        "urgency": signals.urgency,
-        "integration_needs": "; ".join(signals.integration_needs) or None,
-        "grade": score_result.get("grade"),
-        "score": round(float(raw_score), 1) if raw_score is not None else None,
-        "qualified": score_result.get("qualified"),
-        "outcome": outcome.result.get("outcome") if outcome else None,
-    }
-
-
-def _empty(value: object) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
-def _same(a: object, b: object) -> bool:
-    """Salesforce echoes numbers as floats (200 → 200.0) and may trim text."""
-    if _empty(a) or _empty(b):
-        return _empty(a) and _empty(b)
-    if isinstance(a, bool) or isinstance(b, bool):
-        return a == b
-    if isinstance(a, int | float) and isinstance(b, int | float):
-        return float(a) == float(b)
-    return str(a).strip() == str(b).strip()
-
-
-def plan_lead_update(
-    current: dict[str, Any], last: _SyncState, desired: dict[str, Any]
-) -> tuple[dict[str, Any], dict[str, Any], list[str]]:
-    """The overwrite rule: (fields to write, fields signalroom now owns, fields a person owns)."""
-    to_write: dict[str, Any] = {}
-    owned: dict[str, Any] = {}
-    kept: list[str] = []
-    for name, value in desired.items():
-        have = current.get(name)
-        if value is None:
-            if name in last.fields and _same(have, last.fields[name]):
-                owned[name] = last.fields[name]
-            continue
-        if _same(have, value):
-            owned[name] = value
-        elif _empty(have) or (name in last.fields and _same(have, last.fields[name])):
-            to_write[name] = value
-            owned[name] = value
-        else:
-            kept.append(name)
-    return to_write, owned, kept
-
-
-def _task_description(session: AnalyzedSession) -> str:
-    lines: list[str] = []
-    outcome = session.results.get("outcome")
-    if outcome and outcome.result.get("summary"):
-        lines.append(str(outcome.result["summary"]))
-    score = session.results.get("lead_score")
-    if score:
-        res = score.result
-        lines.append(f"Lead score: {res.get('score')} (grade {res.get('grade')})")
-        lines.extend(f"- {reason}" for reason in res.get("reasons", [])[:10])
-    rec = session.record
-    lines.append(f"signalroom record {rec.record_id} revision {rec.revision}")
-    return "\n".join(lines)[:32_000]
-
-
 class SalesforceDestination(Destination):
     """Upserts a Lead (by booking email) and logs the call as a Task (by record_id)."""
 
     name = "salesforce"
     required = False
+    erase_hint = "erase the Lead and its Tasks there (docs/privacy.md#crm-and-other-receivers)"
 
     def __init__(self, settings: SalesforceSettings) -> None:
         super().__init__()
@@ -311,13 +268,13 @@ class SalesforceDestination(Destination):
         s = self.settings
         rec = session.record
         lead = self._find_lead(sf, email)
-        last = _SyncState.parse(lead.get(s.sync_field)) if lead else _SyncState()
+        last = SyncState.parse(lead.get(s.sync_field)) if lead else SyncState()
         if last.record_id == rec.record_id and last.revision > rec.revision:
             return f"revision {rec.revision} is older than synced revision {last.revision}"
         older_call = (
             last.record_id not in (None, rec.record_id)
             and last.start_time is not None
-            and _utc(last.start_time) > _utc(rec.start_time)
+            and as_utc(last.start_time) > as_utc(rec.start_time)
         )
         desired = {
             s.field_map[src]: value
@@ -335,7 +292,7 @@ class SalesforceDestination(Destination):
         else:
             lead_id = lead["Id"]
             to_write, owned, kept = plan_lead_update(lead, last, desired)
-            state = _SyncState(rec.record_id, rec.revision, rec.start_time.isoformat(), owned)
+            state = SyncState(rec.record_id, rec.revision, rec.start_time.isoformat(), owned)
             if kept:
                 log.info("salesforce lead %s: kept person-edited fields %s", lead_id, kept)
             if to_write or state.dump() != lead.get(s.sync_field):
@@ -363,10 +320,10 @@ class SalesforceDestination(Destination):
     ) -> str:
         s = self.settings
         rec = session.record
-        name = (_booking_name(session) or "").strip()
+        name = (booking_name(session) or "").strip()
         first, _, last_name = name.rpartition(" ")
         values = {k: v for k, v in desired.items() if v is not None}
-        state = _SyncState(rec.record_id, rec.revision, rec.start_time.isoformat(), values)
+        state = SyncState(rec.record_id, rec.revision, rec.start_time.isoformat(), values)
         body: dict[str, Any] = {
             **values,
             "Email": email,
@@ -388,7 +345,7 @@ class SalesforceDestination(Destination):
         body: dict[str, Any] = {
             "WhoId": who_id,
             "Subject": f"Sales call {rec.session_id}"[:255],
-            "Description": _task_description(session),
+            "Description": call_summary(session),
             "Status": "Completed",
             "Type": "Call",
             "ActivityDate": when.date().isoformat(),
@@ -421,11 +378,6 @@ class SalesforceDestination(Destination):
         return f"reachable at {sf.sf_instance}; Lead and Task fields present"
 
 
-def _utc(value: str | datetime) -> datetime:
-    when = datetime.fromisoformat(value) if isinstance(value, str) else value
-    return when if when.tzinfo else when.replace(tzinfo=UTC)
-
-
 def _codes(exc: Any) -> str:
     content = getattr(exc, "content", None)
     if isinstance(content, list):
@@ -441,3 +393,10 @@ def _messages(exc: Any) -> str:
         ]
         return "; ".join(parts)[:500]
     return str(content)[:500]
+
+
+def _build(settings: SalesforceSettings, context: BuildContext) -> SalesforceDestination:
+    return SalesforceDestination(settings)
+
+
+BACKEND = DestinationBackend(settings=SalesforceSettings, build=_build)

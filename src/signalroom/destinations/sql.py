@@ -11,7 +11,7 @@ import json
 from abc import abstractmethod
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from signalroom.destinations.base import AnalyzedSession, AnalyzerResult
@@ -31,6 +31,7 @@ from signalroom.destinations.rows import (
 )
 from signalroom.destinations.schema import MIGRATIONS, MIGRATIONS_TABLE, TypeMap
 from signalroom.destinations.warehouse import ApplyResult, DeliveryTask, Warehouse, retry_due
+from signalroom.privacy.subject import Subject
 from signalroom.record import SessionRecord, decode_record
 
 _IDS = "record_id IN (SELECT unnest(%s::TEXT[]))"
@@ -224,24 +225,39 @@ class SqlWarehouse(Warehouse):
             self._delete(conn, (*CHILD_TABLES, DELIVERIES, SESSIONS), [record_id])
         return bool(found)
 
-    def delete_by_email(self, email: str) -> list[str]:
-        needle = email.strip().lower()
-        if not needle:
-            return []
-        with self._connection() as conn, self._transaction(conn):
-            candidates = self._execute(
-                conn,
-                f"SELECT record_id, record FROM sessions "
-                f"WHERE lower({self.json_text.format('record')}) LIKE %s",
-                ["%" + needle.replace("%", "").replace("_", "\\_") + "%"],
+    def matching_ids(self, subject: Subject) -> list[str]:
+        # SQL narrows the candidates (a session id, a start time, a LIKE on the record's text);
+        # Subject.matches decides exactly, the same rule as every other store.
+        where, params = "TRUE", list[Any]()
+        if subject.session_id is not None:
+            where, params = "session_id = %s", [subject.session_id]
+        elif subject.before is not None:
+            cutoff = subject.before.astimezone(UTC).replace(tzinfo=None)
+            where, params = "start_time < %s", [cutoff]
+        elif patterns := subject.like_patterns():
+            text = f"lower({self.json_text.format('record')})"
+            where = " OR ".join(f"{text} LIKE %s ESCAPE '\\'" for _ in patterns)
+            params = list(patterns)
+        with self._connection() as conn:
+            rows = self._execute(
+                conn, f"SELECT record_id, record FROM sessions WHERE {where}", params
             ).fetchall()
-            ids = [
-                rid
-                for rid, rec in candidates
-                if _mentions_email(decode_record(self._json_value(rec)), needle)
-            ]
+        return sorted(rid for rid, rec in rows if subject.matches(self._record_dict(rec)))
+
+    def delete_records(self, record_ids: Sequence[str]) -> int:
+        if not record_ids:
+            return 0
+        ids = list(record_ids)
+        with self._connection() as conn, self._transaction(conn):
+            found = self._execute(
+                conn, f"SELECT record_id FROM sessions WHERE {_IDS}", [ids]
+            ).fetchall()
             self._delete(conn, (*CHILD_TABLES, DELIVERIES, SESSIONS), ids)
-        return ids
+        return len(found)
+
+    def _record_dict(self, value: Any) -> dict[str, Any]:
+        data = self._json_value(value)
+        return data if isinstance(data, dict) else {}
 
     def claim_deliveries(
         self,
@@ -316,7 +332,7 @@ class SqlWarehouse(Warehouse):
                 ],
             )
 
-    def count(self, table: str) -> int:
+    def count_rows(self, table: str) -> int:
         if table not in {t.name for t in (SESSIONS, *CHILD_TABLES, DELIVERIES)}:
             raise ValueError(f"unknown table {table!r}")
         with self._connection() as conn:
@@ -330,9 +346,3 @@ class SqlWarehouse(Warehouse):
                 "FROM deliveries ORDER BY record_id, destination",
             ).fetchall()
         return [tuple(r) for r in rows]
-
-
-def _mentions_email(record: SessionRecord, needle: str) -> bool:
-    if (record.participant_identity or "").lower() == needle:
-        return True
-    return any((c.customer_email or "").lower() == needle for c in record.tool_calls)

@@ -1,13 +1,9 @@
 """The warehouse: the required destination, and the store the rest of the pipeline reads back.
 
-``open_warehouse(url)`` picks the backend by scheme:
-
-- ``duckdb:///abs/path/warehouse.duckdb`` (absolute) or ``duckdb://relative/path.duckdb``
-  (relative to the working directory): the embedded default, one writer process;
-- ``postgresql://user@host:5432/db`` or ``postgres://...``: several services may write at once.
-
-Both apply a record only when its revision is newer than the stored one, in one transaction per
-batch, and replace that record's child rows as a whole (see docs/warehouse.md).
+``signalroom.destinations.registry.open_warehouse(url)`` picks the backend by URL scheme
+(``duckdb://``, ``postgresql://``). Both apply a record only when its revision is newer than the
+stored one, in one transaction per batch, and replace that record's child rows as a whole (see
+docs/warehouse.md).
 """
 
 from __future__ import annotations
@@ -18,17 +14,12 @@ from abc import abstractmethod
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
-from urllib.parse import urlsplit
 
 from signalroom.destinations.base import AnalyzedSession, Destination, log
-from signalroom.errors import (
-    ConfigError,
-    DestinationError,
-    DestinationRejectedError,
-    SignalroomError,
-)
+from signalroom.errors import DestinationError, DestinationRejectedError, SignalroomError
+from signalroom.privacy.subject import Subject
 from signalroom.record import SessionRecord
+from signalroom.seam import Counts
 
 
 @dataclass(slots=True)
@@ -105,8 +96,35 @@ class Warehouse(Destination):
     def delete_record(self, record_id: str) -> bool: ...
 
     @abstractmethod
+    def matching_ids(self, subject: Subject) -> list[str]:
+        """Ids of the stored records that fall under ``subject`` (exactly: Subject.matches)."""
+
+    @abstractmethod
+    def delete_records(self, record_ids: Sequence[str]) -> int:
+        """Delete records and every row derived from them, in one transaction; how many."""
+
     def delete_by_email(self, email: str) -> list[str]:
-        """Delete every record whose booking or identity carries ``email``; their ids."""
+        """Delete every record that mentions ``email`` exactly; their ids."""
+        ids = self.matching_ids(Subject.for_email(email, None))
+        self.delete_records(ids)
+        return ids
+
+    async def check(self) -> str:
+        """Open the database (creating the tables) and count the stored sessions."""
+        sessions = await asyncio.to_thread(self.count_rows, "sessions")
+        return f"{sessions} sessions stored"
+
+    async def erase(self, subject: Subject) -> Counts:
+        # A DuckDB service holds the file for writing: erasing beside it would race its batches.
+        await asyncio.to_thread(self.acquire_writer_lock)
+        try:
+            ids = await asyncio.to_thread(self.matching_ids, subject)
+            return {"records": await asyncio.to_thread(self.delete_records, ids)}
+        finally:
+            self.release_writer_lock()
+
+    async def count(self, subject: Subject) -> Counts:
+        return {"records": len(await asyncio.to_thread(self.matching_ids, subject))}
 
     @abstractmethod
     def claim_deliveries(
@@ -137,38 +155,14 @@ class Warehouse(Destination):
         """
 
     @abstractmethod
-    def count(self, table: str) -> int: ...
+    def count_rows(self, table: str) -> int:
+        """Rows in one of the warehouse's tables."""
 
     def acquire_writer_lock(self) -> None:
         """Take the single-writer lock where the backend needs one (DuckDB)."""
 
     def release_writer_lock(self) -> None:
         """Release what :meth:`acquire_writer_lock` took."""
-
-
-def duckdb_path(url: str) -> Path:
-    """``duckdb:///abs/path`` → ``/abs/path``; ``duckdb://rel/path`` → ``$PWD/rel/path``."""
-    parts = urlsplit(url)
-    raw = parts.netloc + parts.path
-    if not raw or raw == "/":
-        raise ConfigError(f"warehouse URL {url!r} names no file", hint="duckdb:///path/file.duckdb")
-    return Path(raw).resolve()
-
-
-def open_warehouse(url: str) -> Warehouse:
-    scheme = urlsplit(url).scheme
-    if scheme == "duckdb":
-        from signalroom.destinations.duckdb import DuckDBWarehouse
-
-        return DuckDBWarehouse(url)
-    if scheme in ("postgresql", "postgres"):
-        from signalroom.destinations.postgres import PostgresWarehouse
-
-        return PostgresWarehouse(url)
-    raise ConfigError(
-        f"unknown warehouse URL scheme {scheme!r} in {url!r}",
-        hint="use duckdb:///path/warehouse.duckdb or postgresql://user@host:5432/db",
-    )
 
 
 def retry_due(attempts: int, updated_at: datetime, now: datetime, base: float, cap: float) -> bool:

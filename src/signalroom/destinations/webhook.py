@@ -26,6 +26,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 import httpx
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from standardwebhooks import Webhook
 from tenacity import (
     AsyncRetrying,
@@ -34,11 +35,29 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
-from signalroom.config import WebhookSettings
 from signalroom.destinations.base import AnalyzedSession, Destination
+from signalroom.destinations.registry import BuildContext, DestinationBackend
 from signalroom.errors import ConfigError, DestinationError, DestinationRejectedError
+from signalroom.http_status import Failure, error_text, failure
 
 log = logging.getLogger("signalroom.destinations.webhook")
+
+
+class WebhookSettings(BaseModel):
+    """``[[destinations.webhooks]]``: a signed POST per analyzed session (Standard Webhooks)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    url: str = Field(pattern=r"^https?://")
+    #: ``whsec_`` + base64 secret shared with the receiver.
+    secret: SecretStr
+    #: Short name for delivery rows and logs; defaults to the URL's host.
+    name: str | None = None
+    #: Send the full record (may hold personal data) instead of a summary without identity.
+    include_record: bool = False
+    timeout_s: float = Field(default=10.0, gt=0)
+    max_attempts: int = Field(default=3, ge=1, le=10)
+
 
 EVENT_TYPE = "signalroom.session.analyzed"
 #: Sessions of one batch posted at once to one endpoint.
@@ -109,6 +128,7 @@ class WebhookDestination(Destination):
     """POSTs each analyzed session, signed, to one endpoint (or to each of a list)."""
 
     required = False
+    erase_hint = "the receiver keeps what it was sent: erase it there"
 
     def __init__(self, settings: WebhookSettings | Sequence[WebhookSettings]) -> None:
         super().__init__()
@@ -183,9 +203,10 @@ class WebhookDestination(Destination):
         status = response.status_code
         if 200 <= status < 300:
             return
-        snippet = response.text[:200].replace("\n", " ")
-        if status == 429 or status >= 500:
+        snippet = error_text(response)
+        if failure(status) is Failure.UNAVAILABLE:
             raise _Retryable(f"HTTP {status}: {snippet}")
+        # A refused signature (401/403) or a 3xx/4xx: the same request would fail again.
         raise DestinationRejectedError(f"{endpoint.label}: {msg_id}: HTTP {status}: {snippet}")
 
     async def check(self) -> str:
@@ -201,3 +222,10 @@ class WebhookDestination(Destination):
 
     async def close(self) -> None:
         await self._client.aclose()
+
+
+def _build(settings: WebhookSettings, context: BuildContext) -> WebhookDestination:
+    return WebhookDestination(settings)
+
+
+BACKEND = DestinationBackend(settings=WebhookSettings, build=_build, many=True)

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 from signalroom.errors import SignalroomError
+from signalroom.privacy.subject import Subject
+from signalroom.seam import Backend, Counts
 
 
 class KnowledgeError(SignalroomError):
@@ -52,13 +54,29 @@ class SearchResult:
 
 
 @runtime_checkable
-class KnowledgeBase(Protocol):
+class KnowledgeBase(Backend, Protocol):
+    """Searches product knowledge; like every backend, also ``check``, ``erase``, ``count``."""
+
     async def search(
         self, query: str, category: str | None = None, top_k: int = 3
     ) -> SearchResult: ...
 
     @property
     def categories(self) -> list[str]: ...
+
+
+class HoldsNoPersonalData:
+    """``erase``/``count`` of a backend that stores nothing about callers: nothing to do.
+
+    Product documents are not personal data, and searches are not kept, so ``forget`` finds
+    nothing here (and says so) rather than skipping the place.
+    """
+
+    async def erase(self, subject: Subject) -> Counts:
+        return {}
+
+    async def count(self, subject: Subject) -> Counts:
+        return {}
 
 
 def check_query(query: str, top_k: int) -> str:

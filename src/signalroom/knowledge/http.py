@@ -26,8 +26,12 @@ from typing import Any
 import httpx
 from pydantic import SecretStr
 
+from signalroom.config import KnowledgeSettings
+from signalroom.errors import ConfigError
+from signalroom.http_status import Failure, error_text, failure
 from signalroom.knowledge.base import (
     Hit,
+    HoldsNoPersonalData,
     KnowledgeAuthError,
     KnowledgeError,
     KnowledgeUnavailable,
@@ -36,7 +40,7 @@ from signalroom.knowledge.base import (
 )
 
 
-class HttpKnowledgeBase:
+class HttpKnowledgeBase(HoldsNoPersonalData):
     """A remote search API; ``categories`` lists the labels the caller configured."""
 
     def __init__(
@@ -79,6 +83,14 @@ class HttpKnowledgeBase:
         response = await self._post(body)
         return _parse(response, text, category, top_k)
 
+    async def check(self) -> str:
+        """One real search (a page of one result): reachable, and the token accepted."""
+        result = await self.search("pricing", top_k=1)
+        return f"{self._endpoint} answered ({result.total} results for a test query)"
+
+    async def close(self) -> None:
+        await self.aclose()
+
     async def aclose(self) -> None:
         if self._client is not None:
             await self._client.aclose()
@@ -96,19 +108,20 @@ class HttpKnowledgeBase:
                 f"knowledge search at {self._endpoint} is unreachable: {exc}"
             ) from None
         status = response.status_code
-        if status in (401, 403):
+        kind = failure(status)
+        if kind is Failure.AUTH:
             raise KnowledgeAuthError(
                 f"knowledge search at {self._endpoint} refused the credentials (HTTP {status})",
                 hint="check knowledge.token (SIGNALROOM_KNOWLEDGE__TOKEN) and knowledge.account",
             )
-        if status == 429 or status >= 500:
+        if kind is Failure.UNAVAILABLE:
             raise KnowledgeUnavailable(
                 f"knowledge search at {self._endpoint} answered HTTP {status}; try again later"
             )
-        if status >= 400:
+        if kind is Failure.REFUSED:
             raise KnowledgeError(
                 f"knowledge search at {self._endpoint} rejected the query "
-                f"(HTTP {status}): {_error_text(response)}"
+                f"(HTTP {status}): {error_text(response)}"
             )
         return response
 
@@ -162,14 +175,18 @@ def _hit(item: dict[str, Any], rank: int, category: str | None) -> Hit:
     )
 
 
-def _error_text(response: httpx.Response) -> str:
-    try:
-        body = response.json()
-    except ValueError:
-        return response.text[:200] or response.reason_phrase
-    if isinstance(body, dict):
-        # RFC 7807 problem details first, then the common {"message": ...} shape.
-        for key in ("detail", "title", "message", "error"):
-            if body.get(key):
-                return str(body[key])
-    return str(body)[:200]
+def build(settings: KnowledgeSettings) -> HttpKnowledgeBase:
+    """``knowledge.backend = "http"``; a ConfigError names what is missing."""
+    if not settings.url:
+        raise ConfigError(
+            "knowledge.backend is 'http' but knowledge.url is not set",
+            hint="set SIGNALROOM_KNOWLEDGE__URL (and SIGNALROOM_KNOWLEDGE__TOKEN)",
+        )
+    return HttpKnowledgeBase(
+        settings.url,
+        token=settings.token,
+        timeout_s=settings.timeout_s,
+        account=settings.account,
+        assistant_id=settings.assistant_id,
+        categories=settings.categories,
+    )

@@ -18,7 +18,14 @@ import numpy.typing as npt
 import Stemmer  # type: ignore[import-not-found]  # PyStemmer ships no type hints
 from bm25s.stopwords import STOPWORDS_EN_PLUS
 
-from signalroom.knowledge.base import Hit, KnowledgeError, SearchResult, check_query
+from signalroom.config import KnowledgeSettings
+from signalroom.knowledge.base import (
+    Hit,
+    HoldsNoPersonalData,
+    KnowledgeError,
+    SearchResult,
+    check_query,
+)
 from signalroom.knowledge.docs import Chunk, bundled_docs, directory_docs, split_sections
 
 _stemmer = Stemmer.Stemmer("english")
@@ -33,7 +40,7 @@ def _tokens(texts: list[str]) -> list[list[str]]:
     return tokens
 
 
-class LocalKnowledgeBase:
+class LocalKnowledgeBase(HoldsNoPersonalData):
     """Search over a fixed set of sections. ``build_seconds`` is how long indexing took."""
 
     def __init__(self, chunks: Sequence[Chunk]) -> None:
@@ -64,6 +71,12 @@ class LocalKnowledgeBase:
     @property
     def categories(self) -> list[str]:
         return list(self._masks)
+
+    async def check(self) -> str:
+        return f"{self.size} passages indexed in {len(self.categories)} categories"
+
+    async def close(self) -> None:
+        return None
 
     @property
     def size(self) -> int:
@@ -108,3 +121,10 @@ class LocalKnowledgeBase:
                 + " (or search without a category)"
             )
         return self._masks[key]
+
+
+def build(settings: KnowledgeSettings) -> LocalKnowledgeBase:
+    """``knowledge.backend = "local"``: ``docs_dir`` when set, else the bundled docs."""
+    if settings.docs_dir is not None:
+        return LocalKnowledgeBase.from_directory(settings.docs_dir)
+    return LocalKnowledgeBase.bundled()

@@ -257,7 +257,7 @@ def run_soak(config: SoakConfig, progress: Callable[[str, int], None] | None = N
     """Run the soak; ``progress(phase, delivered)`` is called as work advances."""
     import redis
 
-    from signalroom.destinations.warehouse import open_warehouse
+    from signalroom.destinations import open_warehouse
     from signalroom.outbox import Forwarder, Outbox
 
     queue_url, stream, own_stream = _soak_queue(config.queue_url)
@@ -326,7 +326,7 @@ def run_soak(config: SoakConfig, progress: Callable[[str, int], None] | None = N
         while time.monotonic() < deadline:
             done = _settled(outbox, client, stream)
             if progress is not None:
-                progress("draining", warehouse.count("sessions"))
+                progress("draining", warehouse.count_rows("sessions"))
             if done and not pending_faults:
                 break
             maybe_fault()

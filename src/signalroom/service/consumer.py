@@ -48,8 +48,6 @@ from signalroom.transports.envelope import decode_message
 
 log = logging.getLogger("signalroom.service")
 
-#: Acks sent at once.
-ACK_PARALLEL = 8
 #: While running, a full garbage collection only after this many second-generation ones
 #: (Python's default: 10). Batches in flight keep a few hundred thousand objects alive, and
 #: every full collection walks them all: at the default a fifth of the service's time went
@@ -275,14 +273,7 @@ class Service:
             self.stats.delivery_failed += counts["failed"]
 
     async def _ack(self, messages: Sequence[Message]) -> None:
-        ack_many = getattr(self.transport, "ack_many", None)
-        if ack_many is not None:
-            await ack_many(messages)
-        else:
-            # Bounded: a broker client has a connection pool, and a batch may hold hundreds.
-            for start in range(0, len(messages), ACK_PARALLEL):
-                chunk = messages[start : start + ACK_PARALLEL]
-                await asyncio.gather(*(self.transport.ack(m) for m in chunk))
+        await self.transport.ack_many(messages)
 
     async def _fail(self, items: Sequence[_Item], exc: BaseException) -> None:
         self.metrics.failed.inc(len(items))

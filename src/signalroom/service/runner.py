@@ -13,9 +13,8 @@ from typing import Any
 
 from signalroom.analyzers import Analyzer, default_analyzers, run_analyzers
 from signalroom.config import Settings
+from signalroom.destinations import Warehouse, build_destinations, open_warehouse
 from signalroom.destinations.base import AnalyzedSession
-from signalroom.destinations.factory import build_destinations
-from signalroom.destinations.warehouse import Warehouse, open_warehouse
 from signalroom.errors import DestinationError, SignalroomError, WarehouseLockedError
 from signalroom.privacy.hashing import load_hash_key
 from signalroom.record import SessionRecord
@@ -54,7 +53,7 @@ async def run_service(
         if queue_url in (None, settings.resolved_queue_url):
             await _forward_home_outbox(settings, transport)
         destinations = build_destinations(
-            settings.destinations,
+            settings.destinations.configured(),
             hash_key=load_hash_key(settings.privacy.hash_key, settings.home),
         )
         service = Service(
@@ -112,7 +111,7 @@ async def run_service(
 async def _check_warehouse(warehouse: Warehouse, url: str) -> None:
     """Fail at start, in one line, when the warehouse cannot be reached or read."""
     try:
-        await asyncio.to_thread(warehouse.count, "sessions")
+        await asyncio.to_thread(warehouse.count_rows, "sessions")
     except WarehouseLockedError as exc:  # reachable, busy: writes wait for it with retries
         log.warning("warehouse busy at start, writes will retry: %s: %s", type(exc).__name__, exc)
     except SignalroomError:

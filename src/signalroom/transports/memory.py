@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from signalroom.errors import PayloadTooLargeError
-from signalroom.transports.base import Message, OutgoingMessage
+from signalroom.transports.base import Message, OutgoingMessage, TransportBase
 
 
 @dataclass
@@ -31,7 +31,7 @@ def queue_state(name: str) -> _Queue:
     return _QUEUES.setdefault(name, _Queue())
 
 
-class MemoryTransport:
+class MemoryTransport(TransportBase):
     max_message_bytes = 64 * 1024 * 1024
 
     def __init__(self, name: str) -> None:
@@ -81,6 +81,9 @@ class MemoryTransport:
 
     async def close(self) -> None:
         return None
+
+    async def check(self) -> str:
+        return f"in-process queue {self.name}: {len(self._q.ready)} ready, {len(self._q.dead)} dead"
 
 
 def from_url(url: str) -> MemoryTransport:

@@ -27,7 +27,7 @@ from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, RetentionPolicy, StorageType, StreamConfig
 
 from signalroom.errors import ConfigError, PayloadTooLargeError, TransportAuthError, TransportError
-from signalroom.transports.base import Message, OutgoingMessage
+from signalroom.transports.base import Message, OutgoingMessage, TransportBase
 from signalroom.transports.url_options import url_options
 
 log = logging.getLogger("signalroom.transports.nats")
@@ -42,7 +42,7 @@ _KNOWN_PARAMS = {"stream", "durable", "max_deliver", "ack_wait", "timeout", "cre
 _NATS_ERRORS = (nats.errors.Error, OSError, asyncio.TimeoutError)
 
 
-class NatsTransport:
+class NatsTransport(TransportBase):
     max_message_bytes = 1024 * 1024 - HEADER_RESERVE
 
     def __init__(

@@ -31,7 +31,7 @@ from google.pubsub_v1.services.publisher.transports import PublisherGrpcTranspor
 from google.pubsub_v1.services.subscriber.transports import SubscriberGrpcTransport
 
 from signalroom.errors import ConfigError, PayloadTooLargeError, TransportAuthError, TransportError
-from signalroom.transports.base import Message, OutgoingMessage
+from signalroom.transports.base import Message, OutgoingMessage, TransportBase
 from signalroom.transports.url_options import url_options
 
 T = TypeVar("T")
@@ -46,7 +46,7 @@ _KNOWN_PARAMS = {"subscription", "ack_deadline", "max_delivery_attempts", "timeo
 _AUTH_ERRORS = (gexc.Unauthenticated, gexc.PermissionDenied, auth_exc.GoogleAuthError)
 
 
-class PubSubTransport:
+class PubSubTransport(TransportBase):
     max_message_bytes = PUBSUB_LIMIT - ATTRIBUTE_RESERVE
 
     def __init__(

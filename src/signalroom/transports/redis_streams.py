@@ -33,6 +33,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs, urlsplit, urlunsplit
 
@@ -40,18 +41,22 @@ import redis.asyncio as aioredis
 from redis import exceptions as redis_errors
 
 from signalroom.errors import ConfigError, PayloadTooLargeError, TransportAuthError, TransportError
-from signalroom.transports.base import Message, OutgoingMessage
+from signalroom.privacy.subject import Subject
+from signalroom.seam import Counts
+from signalroom.transports.base import Message, OutgoingMessage, TransportBase
 from signalroom.urls import redact_url
 
 DEFAULT_STREAM = "signalroom.records"
 DEFAULT_GROUP = "signalroom"
 DEFAULT_MAX_BYTES = 1024 * 1024
 _ID, _BODY = b"id", b"body"
+#: Entries read per XRANGE call while searching a stream for ``erase``/``count``.
+_SCAN_PAGE = 500
 #: Ids per XACK/XDEL of ``ack_many``: bounds one command's size while amortizing round trips.
 ACK_CHUNK = 1_000
 
 
-class RedisStreamsTransport:
+class RedisStreamsTransport(TransportBase):
     def __init__(
         self,
         url: str,
@@ -172,6 +177,40 @@ class RedisStreamsTransport:
             dead = await self._client.xlen(f"{self.stream}.dlq")
         return f"stream {self.stream}: {length} entries, {dead} dead letters"
 
+    async def erase(self, subject: Subject) -> Counts:
+        """Delete matching entries of the stream and of its dead letters (``XDEL``)."""
+        return await self._matching(subject, delete=True)
+
+    async def count(self, subject: Subject) -> Counts:
+        return await self._matching(subject, delete=False)
+
+    async def _matching(self, subject: Subject, *, delete: bool) -> Counts:
+        async with _errors("erase"):
+            return {
+                "messages": await self._scan(self.stream, _BODY, subject, delete),
+                "dead_letters": await self._scan(f"{self.stream}.dlq", b"payload", subject, delete),
+            }
+
+    async def _scan(self, stream: str, field: bytes, subject: Subject, delete: bool) -> int:
+        found = 0
+        start = "-"
+        while True:
+            page: list[tuple[bytes, dict[bytes, bytes]]] = await self._client.xrange(
+                stream, min=start, max="+", count=_SCAN_PAGE
+            )  # type: ignore[assignment]  # redis-py's stubs widen to str | None
+            hits = [
+                entry_id
+                for entry_id, fields in page
+                if subject.matches_body(fields.get(field, b""), _entry_time(entry_id))
+            ]
+            if hits and delete:
+                found += int(await self._client.xdel(stream, *hits))
+            else:
+                found += len(hits)
+            if len(page) < _SCAN_PAGE:
+                return found
+            start = "(" + page[-1][0].decode()
+
     # -- internals ------------------------------------------------------------------------
     async def _ensure_group(self) -> None:
         if self._group_ready:
@@ -270,3 +309,9 @@ def from_url(url: str) -> RedisStreamsTransport:
         max_message_bytes=max_bytes,
         keep_acked=query.get("keep_acked", "0").lower() in ("1", "true", "yes"),
     )
+
+
+def _entry_time(entry_id: bytes) -> datetime | None:
+    """When Redis stored an entry (its id starts with epoch milliseconds)."""
+    millis = entry_id.split(b"-", 1)[0]
+    return datetime.fromtimestamp(int(millis) / 1000, UTC) if millis.isdigit() else None

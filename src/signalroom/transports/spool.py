@@ -28,7 +28,9 @@ from typing import TypeVar
 from urllib.parse import parse_qs, urlsplit
 
 from signalroom.errors import ConfigError, PayloadTooLargeError, TransportError
-from signalroom.transports.base import Message, OutgoingMessage
+from signalroom.privacy.subject import Subject, from_epoch
+from signalroom.seam import Counts
+from signalroom.transports.base import Message, OutgoingMessage, TransportBase
 
 FILE_NAME = "spool.sqlite"
 DEFAULT_QUEUE = "records"
@@ -59,7 +61,7 @@ RETURNING seq, msg_id, body, attributes, delivery_count
 """
 
 
-class SpoolTransport:
+class SpoolTransport(TransportBase):
     def __init__(
         self,
         directory: Path,
@@ -173,6 +175,36 @@ class SpoolTransport:
             return f"queue {self.queue}: {total} messages ({ready or 0} ready), {dead} dead letters"
 
         return await self._run(probe)
+
+    async def erase(self, subject: Subject) -> Counts:
+        """Delete matching messages and dead letters (their bytes zeroed: ``secure_delete``)."""
+        return await self._run(lambda c: self._matching(c, subject, delete=True))
+
+    async def count(self, subject: Subject) -> Counts:
+        return await self._run(lambda c: self._matching(c, subject, delete=False))
+
+    def _matching(self, c: sqlite3.Connection, subject: Subject, *, delete: bool) -> Counts:
+        dead = f"{self.queue}.dlq"
+        rows = c.execute(
+            "SELECT seq, queue, body, enqueued_at FROM messages WHERE queue IN (?, ?)",
+            (self.queue, dead),
+        ).fetchall()
+        hits = [
+            (seq, queue)
+            for seq, queue, body, enqueued in rows
+            if subject.matches_body(bytes(body), from_epoch(enqueued))
+        ]
+        if delete and hits:
+            # Zero the deleted bytes and fold the WAL in, so nothing erased lingers on disk.
+            c.execute("PRAGMA secure_delete = ON")
+            c.execute("BEGIN IMMEDIATE")
+            c.executemany("DELETE FROM messages WHERE seq = ?", [(seq,) for seq, _ in hits])
+            c.execute("COMMIT")
+            c.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return {
+            "messages": sum(1 for _, q in hits if q != dead),
+            "dead_letters": sum(1 for _, q in hits if q == dead),
+        }
 
     # -- internals ------------------------------------------------------------------------
     def _lease(self, c: sqlite3.Connection, max_messages: int) -> list[Message]:

@@ -25,7 +25,7 @@ import botocore.config
 import botocore.exceptions
 
 from signalroom.errors import ConfigError, PayloadTooLargeError, TransportAuthError, TransportError
-from signalroom.transports.base import Message, OutgoingMessage
+from signalroom.transports.base import Message, OutgoingMessage, TransportBase
 from signalroom.transports.url_options import url_options
 
 T = TypeVar("T")
@@ -55,7 +55,7 @@ class _Handle:
     attributes: dict[str, Any]
 
 
-class SqsTransport:
+class SqsTransport(TransportBase):
     max_message_bytes = SQS_LIMIT - ATTRIBUTE_RESERVE
 
     def __init__(
