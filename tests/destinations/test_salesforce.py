@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,10 +12,11 @@ from typing import Any
 import pytest
 from pydantic import SecretStr, ValidationError
 
-from signalroom.destinations.base import AnalyzedSession, AnalyzerResult
+from signalroom.destinations.base import AnalyzedSession, AnalyzerResult, Destination
 from signalroom.destinations.salesforce import SalesforceDestination, SalesforceSettings
 from signalroom.errors import ConfigError, DestinationError, DestinationRejectedError
 from signalroom.record import SessionRecord
+from tests.destinations.contract import DestinationContract
 from tests.destinations.salesforce_org import FakeSalesforceOrg
 
 EMAIL = "john@acme.com"
@@ -331,3 +333,30 @@ async def test_garbled_sync_field_counts_as_person_owned(
     await dest.write([analyzed(seed_record_dict)])
     assert org.leads[lead_id]["Industry"] == "Banking"
     assert org.leads[lead_id]["NumberOfEmployees"] == 8
+
+
+class TestSalesforceContract(DestinationContract):
+    """The destination contract; Salesforce keeps its own copy, so erasure is refused."""
+
+    erasable = False
+
+    @pytest.fixture(autouse=True)
+    def _org(self, org: FakeSalesforceOrg) -> None:
+        self.org = org
+
+    async def make_destination(self) -> Destination:
+        return SalesforceDestination(settings_for(self.org))
+
+    async def make_broken(self) -> Destination:
+        return SalesforceDestination(settings_for(self.org, instance_url="https://127.0.0.1:9"))
+
+    async def held(self, destination: Destination, item: AnalyzedSession) -> int | None:
+        tasks = [
+            t for t in self.org.tasks.values() if t.get("Signalroom_Record_Id__c") == item.record_id
+        ]
+        assert len(tasks) <= 1, "two tasks for one call"
+        found = re.search(r"revision (\d+)", tasks[0]["Description"]) if tasks else None
+        return int(found[1]) if found else None
+
+    async def items(self, destination: Destination) -> int:
+        return len(self.org.leads) + len(self.org.tasks)

@@ -188,6 +188,12 @@ class DuckDBWarehouse(SqlWarehouse):
 
     def _check_sync(self) -> str:
         if not self.path.exists():
+            folder = next(p for p in self.path.parents if p.exists())
+            if not folder.is_dir() or not os.access(folder, os.W_OK):
+                raise DestinationError(
+                    f"cannot create {self.path}: {folder} is not a writable folder",
+                    hint="check warehouse_url",
+                )
             return "not created yet (created on first write)"
         try:
             conn = duckdb.connect(str(self.path), read_only=True)
