@@ -93,7 +93,7 @@ def _log_to_file(path: Path) -> Path:
 async def _run(
     settings: Any, sessions: int, seed: int, audio: bool, pace: float, no_service: bool
 ) -> dict[str, Any]:
-    from signalroom.simulate.pipeline import deliver
+    from signalroom.embedded import deliver
     from signalroom.simulate.runner import run_calls
     from signalroom.simulate.scenarios import generate_scenarios
 

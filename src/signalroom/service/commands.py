@@ -58,16 +58,16 @@ def service(
     import asyncio
 
     from signalroom.config import load_settings
+    from signalroom.embedded import run_embedded
     from signalroom.errors import SignalroomError
     from signalroom.service.logs import configure_logging, remove_handlers
-    from signalroom.service.runner import run_service
 
     settings = load_settings(home, queue_url=queue, warehouse_url=warehouse)
     if concurrency is not None:
         settings.service.concurrency = concurrency
     handlers = configure_logging(settings.log_dir if settings.service.log_file else None)
     try:
-        stats = asyncio.run(run_service(settings, until_idle=until_idle, health_port=health_port))
+        stats = asyncio.run(run_embedded(settings, until_idle=until_idle, health_port=health_port))
     except SignalroomError as exc:
         fail(str(exc), hint=exc.hint, code=2 if not exc.retryable else 1)
     finally:

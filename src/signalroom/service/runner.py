@@ -6,7 +6,7 @@ import asyncio
 import logging
 import os
 import signal
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import datetime
 from itertools import islice
 from typing import Any
@@ -20,6 +20,7 @@ from signalroom.privacy.hashing import load_hash_key
 from signalroom.record import SessionRecord
 from signalroom.service.consumer import Service, ServiceStats
 from signalroom.service.health import HealthServer
+from signalroom.transports.base import Transport
 from signalroom.transports.registry import open_transport
 from signalroom.urls import redact_url
 
@@ -37,8 +38,13 @@ async def run_service(
     until_idle: bool = False,
     health_port: int | None = None,
     on_ready: Callable[[dict[str, Any]], None] | None = None,
+    before_consume: Callable[[Transport], Awaitable[None]] | None = None,
 ) -> ServiceStats:
-    """Run the consumer until SIGTERM/SIGINT (or an idle queue with ``until_idle``)."""
+    """Run the consumer until SIGTERM/SIGINT (or an idle queue with ``until_idle``).
+
+    ``before_consume`` runs once the queue is open (embedded mode forwards the home's outbox
+    there, see ``signalroom.embedded``).
+    """
     warehouse_url = warehouse_url or settings.resolved_warehouse_url
     warehouse = open_warehouse(warehouse_url)
     await _check_warehouse(warehouse, warehouse_url)
@@ -50,8 +56,8 @@ async def run_service(
     installed: list[signal.Signals] = []
     try:
         transport = open_transport(queue_url or settings.resolved_queue_url)
-        if queue_url in (None, settings.resolved_queue_url):
-            await _forward_home_outbox(settings, transport)
+        if before_consume is not None:
+            await before_consume(transport)
         destinations = build_destinations(
             settings.destinations.configured(),
             hash_key=load_hash_key(settings.privacy.hash_key, settings.home),
@@ -121,25 +127,6 @@ async def _check_warehouse(warehouse: Warehouse, url: str) -> None:
             f"cannot open the warehouse {redact_url(url)}: {type(exc).__name__}: {exc}",
             hint="check warehouse_url (or --warehouse) and that the database is running",
         ) from None
-
-
-async def _forward_home_outbox(settings: Settings, transport: Any) -> None:
-    """Send what the home's outbox still holds before consuming.
-
-    The agent worker's forwarder normally does this; a worker killed mid-call leaves its last
-    checkpoint in the outbox, and a service on the same home delivers it (as complete=false).
-    """
-    if not settings.outbox_path.exists():
-        return
-    from signalroom.outbox import Outbox
-
-    outbox = Outbox(settings.outbox_path, settings.outbox)
-    try:
-        if outbox.status().pending:
-            result = await outbox.forward(transport)
-            log.info("forwarded the home's outbox", extra={"fields": {"sent": result.sent}})
-    finally:
-        outbox.close()
 
 
 def reanalyze(

@@ -63,9 +63,9 @@ def simulate(
     import asyncio
 
     from signalroom.config import load_settings, save_settings
+    from signalroom.embedded import deliver
     from signalroom.record import SessionRecord
 
-    from .pipeline import deliver
     from .runner import run_call
 
     turns = read_script(script)

@@ -1,19 +1,31 @@
-"""Deliver simulated calls the way a deployment does: outbox → queue → service → warehouse.
+"""Embedded mode: the agent's outbox and the service in one process, on one home.
 
-``signalroom demo`` and ``signalroom simulate`` share it, so a replayed transcript travels the
-same path as the demo's calls: the recorder's sink is the home's durable outbox, the outbox
-forwards to the configured queue, and (unless ``no_service``) an in-process service drains
-the queue into the warehouse before the static report is written.
+The stages never import each other upstream: the service does not know the outbox exists
+(tests/architecture checks it). This module composes them, and is the only one besides the CLI
+that imports the service:
+
+- :func:`run_embedded` forwards what the home's outbox still holds (a worker killed mid-call
+  leaves its last checkpoint there), then runs the service; ``signalroom service`` runs
+  through it;
+- :func:`deliver` sends simulated calls the way a deployment does (outbox → queue → service →
+  warehouse → report); ``signalroom demo`` and ``signalroom simulate`` share it, so a replayed
+  transcript travels the same path as the demo's calls.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from signalroom.config import Settings
 from signalroom.console import err_console
 from signalroom.record import SessionRecord
+from signalroom.service.consumer import ServiceStats
+from signalroom.service.runner import run_service
+from signalroom.transports.base import Transport
+
+log = logging.getLogger("signalroom.service")
 
 Sink = Callable[[SessionRecord], None]
 #: Runs the calls: ``produce(sink, on_done)`` returns their final records.
@@ -59,13 +71,57 @@ async def deliver(
     if no_service:
         return records, summary
     from signalroom.dashboard.report import render_report
-    from signalroom.service.runner import run_service
 
     with err_console.status("analyzing in the service...", spinner="dots"):
-        stats = await run_service(settings, until_idle=True)
+        stats = await run_embedded(settings, until_idle=True)
     summary["service"] = stats.as_dict()
     summary["warehouse"] = redact_url(settings.resolved_warehouse_url)
     summary["report"] = str(
         render_report(settings.resolved_warehouse_url, settings.home / "report.html")
     )
     return records, summary
+
+
+async def run_embedded(
+    settings: Settings,
+    *,
+    queue_url: str | None = None,
+    warehouse_url: str | None = None,
+    until_idle: bool = False,
+    health_port: int | None = None,
+    on_ready: Callable[[dict[str, Any]], None] | None = None,
+) -> ServiceStats:
+    """The service; on the home's own queue it first forwards the home's outbox."""
+
+    async def forward(transport: Transport) -> None:
+        await forward_home_outbox(settings, transport)
+
+    home_queue = queue_url in (None, settings.resolved_queue_url)
+    return await run_service(
+        settings,
+        queue_url=queue_url,
+        warehouse_url=warehouse_url,
+        until_idle=until_idle,
+        health_port=health_port,
+        on_ready=on_ready,
+        before_consume=forward if home_queue else None,
+    )
+
+
+async def forward_home_outbox(settings: Settings, transport: Transport) -> None:
+    """Send what the home's outbox still holds before consuming.
+
+    The agent worker's forwarder normally does this; a worker killed mid-call leaves its last
+    checkpoint in the outbox, and a service on the same home delivers it (as complete=false).
+    """
+    if not settings.outbox_path.exists():
+        return
+    from signalroom.outbox import Outbox
+
+    outbox = Outbox(settings.outbox_path, settings.outbox)
+    try:
+        if outbox.status().pending:
+            result = await outbox.forward(transport)
+            log.info("forwarded the home's outbox", extra={"fields": {"sent": result.sent}})
+    finally:
+        outbox.close()
