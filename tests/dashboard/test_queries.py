@@ -120,7 +120,7 @@ def test_call_detail_and_unknown_id(warehouse_url, records: list[SessionRecord])
 
 
 def test_placeholders_outside_literals_only():
-    from signalroom.dashboard.reader import _pg_placeholders
+    from signalroom.destinations.postgres import pg_placeholders as _pg_placeholders
 
     sql = "SELECT coalesce(grade, '?') FROM t WHERE a = ? AND b LIKE '5%' AND c = ?"
     assert _pg_placeholders(sql) == (

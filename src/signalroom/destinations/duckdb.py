@@ -32,6 +32,12 @@ from tenacity import Retrying, retry_if_exception, stop_after_delay, wait_expone
 from signalroom.destinations.rows import SESSIONS
 from signalroom.destinations.schema import DUCKDB_TYPES
 from signalroom.destinations.sql import SqlWarehouse
+from signalroom.destinations.warehouse import (
+    READ_LOCK_BUDGET_S,
+    Reader,
+    Row,
+    WarehouseMissing,
+)
 from signalroom.errors import ConfigError, DestinationError, WarehouseLockedError
 
 #: How long to wait for a reader (the dashboard) to let go of the file before giving up.
@@ -217,8 +223,68 @@ class DuckDBWarehouse(SqlWarehouse):
         finally:
             conn.close()
 
+    # -- reading back (the dashboard) -----------------------------------------------------
+    @property
+    def label(self) -> str:
+        return self.path.name
+
+    @property
+    def display(self) -> str:
+        return str(self.path)
+
+    @contextmanager
+    def reader(self, budget_s: float = READ_LOCK_BUDGET_S) -> Iterator[Reader]:
+        """Read-only, for one page. A batch being written holds the file: wait for it (tenacity,
+        bounded exponential backoff) up to ``budget_s``, then ``WarehouseLockedError``."""
+        if not self.path.exists():
+            raise WarehouseMissing(f"no warehouse file at {self.path}")
+        try:
+            for attempt in Retrying(
+                retry=retry_if_exception(_is_lock_conflict),
+                wait=wait_exponential(multiplier=0.02, max=0.4),
+                stop=stop_after_delay(budget_s),
+                reraise=True,
+            ):
+                with attempt:
+                    conn = duckdb.connect(str(self.path), read_only=True)
+        except duckdb.IOException as exc:
+            if not _is_lock_conflict(exc):
+                raise
+            raise WarehouseLockedError(
+                f"the warehouse {self.path} stayed locked by its writer for {budget_s:g} s",
+                hint="the service holds the file only while writing a batch; reload shortly",
+            ) from None
+        try:
+            conn.execute("SET enable_progress_bar = false")
+            found = conn.execute(
+                "SELECT count(*) FROM information_schema.tables WHERE table_name = 'session_facts'"
+            ).fetchone()
+            if not found or not found[0]:
+                raise WarehouseMissing("the warehouse has no session_facts table yet")
+            yield _DuckReader(conn)
+        finally:
+            conn.close()
+
     def exists(self) -> bool:
         return Path(self.path).exists()
+
+
+class _DuckReader:
+    dialect = "duckdb"
+
+    def __init__(self, conn: duckdb.DuckDBPyConnection) -> None:
+        self._conn = conn
+
+    def rows(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        cur = self._conn.execute(sql, list(params))
+        names = [d[0] for d in cur.description or ()]
+        return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+    def stream(self, sql: str, params: Sequence[Any] = (), size: int = 5_000) -> Iterator[Row]:
+        cur = self._conn.execute(sql, list(params))
+        names = [d[0] for d in cur.description or ()]
+        while batch := cur.fetchmany(size):
+            yield from (dict(zip(names, row, strict=True)) for row in batch)
 
 
 def duckdb_path(url: str) -> Path:

@@ -20,6 +20,12 @@ import psycopg
 from signalroom.destinations.rows import SESSIONS, columns_of
 from signalroom.destinations.schema import POSTGRES_TYPES
 from signalroom.destinations.sql import SqlWarehouse
+from signalroom.destinations.warehouse import (
+    READ_LOCK_BUDGET_S,
+    Reader,
+    Row,
+    WarehouseMissing,
+)
 from signalroom.errors import DestinationError
 
 #: Any constant works; it only has to be the same in every service that migrates.
@@ -110,9 +116,58 @@ class PostgresWarehouse(SqlWarehouse):
         stored = {r[0] for r in returned if not r[1]}
         return applied, stored
 
+    # -- reading back (the dashboard) -----------------------------------------------------
+    @contextmanager
+    def reader(self, budget_s: float = READ_LOCK_BUDGET_S) -> Iterator[Reader]:
+        """A session started read-only (``default_transaction_read_only``): a query that tries
+        to write fails in the server whatever its SQL says."""
+        with psycopg.connect(
+            self._conninfo,
+            options="-c default_transaction_read_only=on",
+            connect_timeout=self._timeout,
+        ) as conn:
+            conn.read_only = True
+            found = conn.execute(
+                "SELECT count(*) FROM information_schema.tables WHERE table_name = "
+                "'session_facts' AND table_schema = ANY(current_schemas(false))"
+            ).fetchone()
+            if not found or not found[0]:
+                raise WarehouseMissing("the warehouse has no session_facts table yet")
+            yield _PgReader(conn)
+
     async def close(self) -> None:
         while True:
             try:
                 self._idle.get_nowait().close()
             except queue.Empty:
                 return
+
+
+class _PgReader:
+    dialect = "postgres"
+
+    def __init__(self, conn: psycopg.Connection[Any]) -> None:
+        self._conn = conn
+
+    def rows(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        with self._conn.cursor() as cur:
+            cur.execute(pg_placeholders(sql), list(params))
+            if cur.description is None:
+                return []
+            names = [d.name for d in cur.description]
+            return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+    def stream(self, sql: str, params: Sequence[Any] = (), size: int = 5_000) -> Iterator[Row]:
+        # A named (server-side) cursor keeps the result in PostgreSQL until fetched.
+        with self._conn.cursor(name="signalroom_export") as cur:
+            cur.execute(pg_placeholders(sql), list(params))
+            while batch := cur.fetchmany(size):
+                names = [d.name for d in cur.description or ()]
+                yield from (dict(zip(names, row, strict=True)) for row in batch)
+
+
+def pg_placeholders(sql: str) -> str:
+    """DuckDB's ``?`` placeholders as psycopg's ``%s``; a ``?`` in a quoted literal stays."""
+    parts = sql.replace("%", "%%").split("'")
+    parts[::2] = [p.replace("?", "%s") for p in parts[::2]]
+    return "'".join(parts)

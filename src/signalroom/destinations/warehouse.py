@@ -12,14 +12,39 @@ import asyncio
 import time
 from abc import abstractmethod
 from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 from signalroom.destinations.base import AnalyzedSession, Destination, log
 from signalroom.errors import DestinationError, DestinationRejectedError, SignalroomError
 from signalroom.privacy.subject import Subject
 from signalroom.record import SessionRecord
 from signalroom.seam import Counts
+from signalroom.urls import redact_url
+
+Row = dict[str, Any]
+
+#: Total time one read waits for the DuckDB writer before giving up (the dashboard shows 503).
+READ_LOCK_BUDGET_S = 3.0
+
+
+class WarehouseMissing(Exception):
+    """The warehouse has no tables yet (no session was written): pages show an empty state."""
+
+
+class Reader(Protocol):
+    """A read-only connection for one page of the dashboard; ``?`` placeholders."""
+
+    dialect: str
+
+    def rows(self, sql: str, params: Sequence[Any] = ()) -> list[Row]: ...
+
+    def stream(self, sql: str, params: Sequence[Any] = (), size: int = 5_000) -> Iterator[Row]:
+        """Rows fetched ``size`` at a time, for exports larger than memory."""
+        ...
 
 
 @dataclass(slots=True)
@@ -157,6 +182,25 @@ class Warehouse(Destination):
     @abstractmethod
     def count_rows(self, table: str) -> int:
         """Rows in one of the warehouse's tables."""
+
+    # Reading back (the dashboard): one short read-only connection per page.
+    @abstractmethod
+    def reader(self, budget_s: float = READ_LOCK_BUDGET_S) -> AbstractContextManager[Reader]:
+        """A read-only connection, closed on exit; ``WarehouseMissing`` before the first write.
+
+        A writer holding the database for longer than ``budget_s`` gives
+        ``WarehouseLockedError``.
+        """
+
+    @property
+    def label(self) -> str:
+        """A short name for page headers (the file or database name)."""
+        return urlsplit(self.url).path.strip("/").rsplit("/", 1)[-1] or self.name
+
+    @property
+    def display(self) -> str:
+        """Where the data lives, without any password."""
+        return redact_url(self.url)
 
     def acquire_writer_lock(self) -> None:
         """Take the single-writer lock where the backend needs one (DuckDB)."""
