@@ -4,18 +4,19 @@ Competing writers are made safe by the database, not by us: sessions are written
 ``INSERT ... ON CONFLICT (record_id) DO UPDATE ... WHERE sessions.revision < EXCLUDED.revision``,
 which takes the row lock, so of two services holding the same record exactly one applies it and
 the other sees no row returned and skips it; child rows are replaced in the same transaction.
-Connections are kept in a small pool (one per concurrent batch).
+Connections are kept in a small pool (one per concurrent batch): psycopg_pool's
+``ConnectionPool`` opens them on demand, replaces broken ones and bounds the wait for one.
 """
 
 from __future__ import annotations
 
-import queue
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 import psycopg
+from psycopg_pool import ConnectionPool, PoolTimeout
 
 from signalroom.destinations.rows import SESSIONS, columns_of
 from signalroom.destinations.schema import POSTGRES_TYPES
@@ -42,52 +43,50 @@ class PostgresWarehouse(SqlWarehouse):
         super().__init__(url)
         self._conninfo = url
         self._timeout = connect_timeout_s
-        self._idle: queue.LifoQueue[psycopg.Connection[Any]] = queue.LifoQueue(maxsize=pool_size)
+        self._pool_size = pool_size
+        self._pool: ConnectionPool[psycopg.Connection[Any]] | None = None
+        self._pool_lock = threading.Lock()
         self._migrated = False
         self._migrate_lock = threading.Lock()
 
+    def _open_pool(self) -> ConnectionPool[psycopg.Connection[Any]]:
+        # A closed ConnectionPool cannot be reopened: a warehouse used again after close()
+        # gets a new one.
+        with self._pool_lock:
+            if self._pool is None:
+                self._pool = ConnectionPool(
+                    self._conninfo,
+                    min_size=0,
+                    max_size=self._pool_size,
+                    kwargs={"autocommit": True, "connect_timeout": self._timeout},
+                    timeout=self._timeout,
+                    name="signalroom-warehouse",
+                    open=False,
+                )
+                self._pool.open()
+            return self._pool
+
     @contextmanager
     def _connection(self) -> Iterator[psycopg.Connection[Any]]:
-        conn = self._checkout()
         try:
-            if not self._migrated:
-                with self._migrate_lock:
-                    if not self._migrated:
-                        with conn.transaction():
-                            conn.execute("SELECT pg_advisory_xact_lock(%s)", [MIGRATION_LOCK_KEY])
-                            self._migrate(conn)
-                        self._migrated = True
-            yield conn
-        except psycopg.OperationalError as exc:
-            conn.close()
-            raise DestinationError(f"postgresql: {exc}".splitlines()[0]) from exc
-        except BaseException:
-            conn.close()
-            raise
-        else:
-            self._checkin(conn)
-
-    def _checkout(self) -> psycopg.Connection[Any]:
-        while True:
-            try:
-                conn = self._idle.get_nowait()
-            except queue.Empty:
-                break
-            if not conn.closed:
-                return conn
-        try:
-            return psycopg.connect(self._conninfo, autocommit=True, connect_timeout=self._timeout)
-        except psycopg.OperationalError as exc:
+            with self._open_pool().connection() as conn:
+                if not self._migrated:
+                    with self._migrate_lock:
+                        if not self._migrated:
+                            with conn.transaction():
+                                conn.execute(
+                                    "SELECT pg_advisory_xact_lock(%s)", [MIGRATION_LOCK_KEY]
+                                )
+                                self._migrate(conn)
+                            self._migrated = True
+                yield conn
+        except PoolTimeout:
             raise DestinationError(
-                f"cannot connect to PostgreSQL: {exc}".splitlines()[0],
+                f"cannot connect to PostgreSQL within {self._timeout}s",
                 hint="check warehouse_url and that the server is up",
             ) from None
-
-    def _checkin(self, conn: psycopg.Connection[Any]) -> None:
-        try:
-            self._idle.put_nowait(conn)
-        except queue.Full:
-            conn.close()
+        except psycopg.OperationalError as exc:
+            raise DestinationError(f"postgresql: {exc}".splitlines()[0]) from exc
 
     @contextmanager
     def _transaction(self, conn: Any) -> Iterator[None]:
@@ -136,11 +135,10 @@ class PostgresWarehouse(SqlWarehouse):
             yield _PgReader(conn)
 
     async def close(self) -> None:
-        while True:
-            try:
-                self._idle.get_nowait().close()
-            except queue.Empty:
-                return
+        with self._pool_lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.close()
 
 
 class _PgReader:
