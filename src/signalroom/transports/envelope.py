@@ -8,6 +8,15 @@ alphanumerics), so every transport carries the same bytes and decodes them the s
 ``decode_message`` is what a consumer calls: envelope and record in one pass (pydantic parses
 and validates the bytes directly, without building an intermediate dict), with exactly the
 errors of ``decode_envelope`` followed by ``decode_record``.
+
+Why not the ``cloudevents`` SDK (evaluated): its structured JSON conversion (``to_json`` /
+``from_json``) builds a ``CloudEvent`` object and re-serializes ``data`` through ``json``,
+where we splice pydantic's own JSON of the record unparsed (``encode_record``) and validate the
+incoming bytes in one pydantic pass (``decode_message``) on the service's hot path; it has no
+bounded inflation of compressed data (``MAX_DECODED_BYTES``), and its exceptions would still need
+mapping to ``InvalidRecordError``. What we use of the spec is five attributes and two data
+fields, so the SDK would add a dependency and a second parse without removing the code that
+matters here. Kept, and tested against the spec's structured-mode shape (tests/transports).
 """
 
 from __future__ import annotations

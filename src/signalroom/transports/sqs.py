@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 import boto3  # the aws extra; registry.open_transport explains when it is missing
 import botocore.config
 import botocore.exceptions
+from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from signalroom.errors import ConfigError, PayloadTooLargeError, TransportAuthError, TransportError
 from signalroom.transports.base import Message, OutgoingMessage, TransportBase
@@ -46,6 +47,10 @@ _NO_CREDENTIALS = (
     botocore.exceptions.NoCredentialsError,
     botocore.exceptions.PartialCredentialsError,
 )
+
+
+class _BrokerFault(Exception):
+    """Some entries of a batch failed on SQS's side: worth sending again."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,17 +191,31 @@ class SqsTransport(TransportBase):
         return {"MessageGroupId": record_id, "MessageDeduplicationId": record_id[:128]}
 
     async def _send_chunk(self, chunk: list[dict[str, Any]], ids: dict[str, str]) -> None:
-        for attempt in range(3):
-            result = await self._api("send_message_batch", Entries=chunk)
-            failed: list[dict[str, Any]] = result.get("Failed", [])
-            if not failed:
-                return
-            retry = {f["Id"] for f in failed if not f.get("SenderFault")}
-            if len(retry) < len(failed) or attempt == 2:
-                names = ", ".join(f"{ids[f['Id']]} ({f.get('Code', '?')})" for f in failed[:5])
-                raise TransportError(f"SQS ({self.url}) refused {len(failed)} messages: {names}")
-            chunk = [e for e in chunk if e["Id"] in retry]
-            await asyncio.sleep(0.2 * (attempt + 1))
+        pending = chunk
+        failed: list[dict[str, Any]] = []
+        try:
+            # tenacity: entries that failed on the broker's side (not the sender's) are sent
+            # again, only those, with a short backoff; the sender's faults fail at once.
+            async for attempt in AsyncRetrying(
+                stop=stop_after_attempt(3),
+                wait=wait_exponential(multiplier=0.2, max=1.0),
+                retry=retry_if_exception_type(_BrokerFault),
+                reraise=True,
+            ):
+                with attempt:
+                    result = await self._api("send_message_batch", Entries=pending)
+                    failed = result.get("Failed", [])
+                    if not failed:
+                        return
+                    retry = {f["Id"] for f in failed if not f.get("SenderFault")}
+                    if len(retry) < len(failed):
+                        break
+                    pending = [e for e in pending if e["Id"] in retry]
+                    raise _BrokerFault
+        except _BrokerFault:
+            pass
+        names = ", ".join(f"{ids[f['Id']]} ({f.get('Code', '?')})" for f in failed[:5])
+        raise TransportError(f"SQS ({self.url}) refused {len(failed)} messages: {names}")
 
     async def consume(self, max_messages: int, timeout_s: float) -> list[Message]:
         deadline = time.monotonic() + max(timeout_s, 0.0)
