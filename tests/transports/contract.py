@@ -20,7 +20,11 @@ from typing import ClassVar
 import pytest
 
 from signalroom.errors import PayloadTooLargeError
+from signalroom.privacy.subject import Subject
+from signalroom.seam import NotErasable
 from signalroom.transports.base import Message, OutgoingMessage, Transport
+from signalroom.transports.envelope import encode_record
+from tests.reliability.records import make_record
 
 
 def make_body(i: int, size: int = 0) -> bytes:
@@ -168,3 +172,34 @@ class TransportContract:
         with pytest.raises(PayloadTooLargeError):
             await transport.publish([ok, big])
         assert await transport.consume(5, timeout_s=0.3) == []
+
+    async def test_check_contacts_the_broker(self, transport: Transport) -> None:
+        detail = await transport.check()
+        assert isinstance(detail, str) and detail
+
+    async def test_ack_many_acks_the_whole_batch(self, transport: Transport) -> None:
+        await transport.publish(
+            [OutgoingMessage(id=f"m-{i}", body=make_body(i)) for i in range(12)]
+        )
+        got = await collect(transport, 12, ack=False)
+        assert len(got) == 12
+        await transport.ack_many(got)
+        assert await transport.consume(12, timeout_s=0.5) == []
+
+    async def test_erase_is_exact_or_refused_with_a_reason(self, transport: Transport) -> None:
+        email = f"jane.{uuid.uuid4().hex[:6]}@acme.com"
+        mine, theirs = make_record(email=email), make_record(email="x" + email)
+        await transport.publish(
+            [OutgoingMessage(id=r.record_id, body=encode_record(r)) for r in (mine, theirs)]
+        )
+        subject = Subject.for_email(email, None)
+        try:
+            found = await transport.count(subject)
+        except NotErasable as exc:
+            assert "consume" in str(exc)  # says how to get the records out of this broker
+            with pytest.raises(NotErasable):
+                await transport.erase(subject)
+            return
+        assert found == {"messages": 1, "dead_letters": 0}
+        assert await transport.erase(subject) == found
+        assert [m.id for m in await collect(transport, 2, timeout_s=3)] == [theirs.record_id]
