@@ -12,6 +12,7 @@ from pydantic import SecretStr
 
 from signalroom.booking import (
     BookingAuthError,
+    BookingBackend,
     BookingError,
     BookingRefused,
     BookingRequest,
@@ -21,6 +22,7 @@ from signalroom.booking import (
 )
 from signalroom.config import BookingSettings
 from signalroom.errors import ConfigError
+from tests.booking.contract import BookingContract
 from tests.knowledge.stub_api import StubApi
 
 API_KEY = "cal_live_0123456789abcdef"
@@ -214,3 +216,35 @@ def test_calcom_needs_a_key_and_an_event_type(tmp_path: Path) -> None:
         build_booking_backend(
             BookingSettings(backend="calcom", api_key=SecretStr(API_KEY)), tmp_path
         )
+
+
+class TestCalComBookingContract(BookingContract):
+    """Cal.com keeps its own bookings: erasure is refused with where to do it."""
+
+    erasable = False
+
+    @pytest.fixture(autouse=True)
+    def _api(self, stub_api: StubApi) -> None:
+        self.api = stub_api
+
+    async def make_backend(self) -> BookingBackend:
+        return backend(self.api)
+
+    def expect_booking(self, req: BookingRequest) -> None:
+        start = req.start.astimezone(ZoneInfo("UTC"))
+        end = start + timedelta(minutes=30)
+        self.api.answer(
+            201, created(f"{start:%Y-%m-%dT%H:%M:%S}.000Z", f"{end:%Y-%m-%dT%H:%M:%S}.000Z")
+        )
+
+    def expect_check(self) -> None:
+        self.api.answer(200, {"status": "success", "data": {"id": 7, "email": "sales@acme.it"}})
+
+    async def test_check_uses_the_api_key_on_v2_me(self, stub_api: StubApi) -> None:
+        self.expect_check()
+        built = backend(stub_api)
+        await built.check()
+        seen = stub_api.requests[-1]
+        assert (seen.method, seen.path) == ("GET", "/v2/me")
+        assert seen.headers["authorization"] == f"Bearer {API_KEY}"
+        await built.close()

@@ -17,6 +17,7 @@ from signalroom.booking import (
     build_booking_backend,
 )
 from signalroom.config import BookingSettings
+from tests.booking.contract import BookingContract
 
 START = datetime(2025, 6, 12, 15, 0, tzinfo=ZoneInfo("America/New_York"))
 
@@ -120,3 +121,12 @@ async def test_odd_input_is_stored_as_data_not_sql(tmp_path: Path) -> None:
 def test_start_must_be_timezone_aware() -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
         request(start=datetime(2025, 6, 12, 15, 0))
+
+
+class TestLocalBookingContract(BookingContract):
+    @pytest.fixture(autouse=True)
+    def _home(self, tmp_path: Path) -> None:
+        self.home = tmp_path
+
+    async def make_backend(self) -> BookingBackend:
+        return build_booking_backend(BookingSettings(), self.home)

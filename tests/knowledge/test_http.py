@@ -17,6 +17,7 @@ from signalroom.knowledge import (
     KnowledgeUnavailable,
     build_knowledge_base,
 )
+from tests.knowledge.contract import KnowledgeContract
 from tests.knowledge.stub_api import StubApi
 
 TOKEN = "kb-secret-token-123"
@@ -182,3 +183,15 @@ def test_http_categories_come_from_settings() -> None:
         KnowledgeSettings(backend="http", url="http://127.0.0.1:9", categories=["pricing"])
     )
     assert kb.categories == ["pricing"]
+
+
+class TestHttpKnowledgeContract(KnowledgeContract):
+    @pytest.fixture(autouse=True)
+    def _api(self, stub_api: StubApi) -> None:
+        self.api = stub_api
+
+    async def make_backend(self) -> KnowledgeBase:
+        return knowledge(self.api)
+
+    def expect_search(self) -> None:
+        self.api.answer(200, UNLEASH_ANSWER)

@@ -15,6 +15,7 @@ from signalroom.knowledge import (
     LocalKnowledgeBase,
     build_knowledge_base,
 )
+from tests.knowledge.contract import KnowledgeContract
 
 
 @pytest.fixture(scope="module")
@@ -163,3 +164,8 @@ def test_default_settings_use_the_bundled_docs() -> None:
     kb = build_knowledge_base(KnowledgeSettings())
     assert isinstance(kb, LocalKnowledgeBase)
     assert "pricing" in kb.categories
+
+
+class TestLocalKnowledgeContract(KnowledgeContract):
+    async def make_backend(self) -> KnowledgeBase:
+        return build_knowledge_base(KnowledgeSettings())
