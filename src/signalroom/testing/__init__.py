@@ -2,14 +2,15 @@
 
 - :class:`ScriptedLLM`: a ``livekit.agents.llm.LLM`` that plays a sales model and reports token
   usage through LiveKit's own metrics (provider ``scripted``, model ``scripted-sales-1``).
-- :func:`decide`: its decision function, to build other scripted models on.
+- :func:`decide`: its decision function (``signalroom.simulate.brain``), to build other
+  scripted models on.
 - :class:`RecordCapture`: a ``SessionRecorder`` sink that keeps every record.
 - :class:`MemoryTransport`: the in-memory queue transport.
 """
 
+from signalroom.simulate.brain import Reply, ToolCallPlan, decide
 from signalroom.transports.memory import MemoryTransport
 
-from .brain import Reply, ToolCallPlan, decide
 from .capture import RecordCapture
 from .scripted_llm import CHARS_PER_TOKEN, ScriptedLLM, estimate_tokens
 

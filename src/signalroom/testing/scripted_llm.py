@@ -26,7 +26,7 @@ from livekit.agents.types import (
     NotGivenOr,
 )
 
-from .brain import Reply, decide
+from signalroom.simulate.brain import Reply, decide
 
 CHARS_PER_TOKEN = 4.0
 PROVIDER = "scripted"
@@ -55,7 +55,7 @@ def prompt_chars(items: list[Any], tools: list[Any]) -> int:
 
 
 class ScriptedLLM(llm.LLM[Any]):
-    """A sales model without a network: see :func:`signalroom.testing.brain.decide`.
+    """A sales model without a network: see :func:`signalroom.simulate.brain.decide`.
 
     ``ttft_s`` delays the first chunk (to make latency visible); ``decider`` replaces the
     built-in sales behaviour with any ``(chat items, tool names) -> Reply`` function.
