@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from signalroom.bench.plot import measure_service_scaling, plot_service_scaling
+from scripts.plot_service_scaling import measure_service_scaling, plot_service_scaling
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 

@@ -9,10 +9,10 @@ and the per-turn rows grow together as they do in real calls.
 
 ``plot_service_scaling`` draws the result with matplotlib (Agg backend, no display needed): time
 per record against the number of turns, and against the record's JSON size, split into the three
-stages. ``docs/images/service-scaling.png`` is made with::
+stages. It lives outside the package because matplotlib is a development dependency.
+``docs/images/service-scaling.png`` is made with::
 
-    uv run python -c "from pathlib import Path; from signalroom.bench.plot import \\
-plot_service_scaling as p; p(Path('docs/images/service-scaling.png'))"
+    uv run python scripts/plot_service_scaling.py docs/images/service-scaling.png
 """
 
 from __future__ import annotations
@@ -186,3 +186,9 @@ def draw_service_scaling(points: Sequence[ScalePoint], out_png: Path) -> Path:
     out_png.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(out_png)
     return out_png
+
+
+if __name__ == "__main__":
+    import sys
+
+    print(plot_service_scaling(Path(sys.argv[1] if len(sys.argv) > 1 else "service-scaling.png")))
