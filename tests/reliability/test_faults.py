@@ -21,8 +21,8 @@ import duckdb
 import psycopg
 import pytest
 
+from signalroom.bench.soak import synthetic_sessions
 from signalroom.record import SessionRecord
-from signalroom.reliability.soak import synthetic_sessions
 from signalroom.transports import open_transport
 from signalroom.transports.base import OutgoingMessage
 from signalroom.transports.envelope import encode_record

@@ -46,9 +46,9 @@ def soak(
 ) -> None:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
+    from signalroom.bench.soak import SoakConfig, run_soak
     from signalroom.config import DEFAULT_HOME
     from signalroom.errors import SignalroomError
-    from signalroom.reliability.soak import SoakConfig, run_soak
 
     work = (home or DEFAULT_HOME) / "soak"
     config = SoakConfig(
