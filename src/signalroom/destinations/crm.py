@@ -16,6 +16,19 @@ from typing import Any
 
 from signalroom.destinations.base import AnalyzedSession
 
+#: What a CRM field map can name: record signals and analyzer results (docs/destinations.md).
+CRM_SOURCES = (
+    "team_size",
+    "industry",
+    "monthly_volume",
+    "urgency",
+    "integration_needs",
+    "grade",
+    "score",
+    "qualified",
+    "outcome",
+)
+
 
 @dataclass(slots=True)
 class SyncState:

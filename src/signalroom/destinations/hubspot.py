@@ -32,10 +32,11 @@ from typing import Any
 from urllib.parse import quote
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from signalroom.destinations.base import AnalyzedSession, Destination
 from signalroom.destinations.crm import (
+    CRM_SOURCES,
     SyncState,
     as_utc,
     booking_email,
@@ -82,6 +83,16 @@ class HubSpotSettings(BaseModel):
     property_map: dict[str, str] = Field(default_factory=_default_map)
     #: Multi-line text contact property holding what signalroom last wrote (the overwrite rule).
     sync_property: str = "signalroom_last_sync"
+
+    @field_validator("property_map")
+    @classmethod
+    def _known_sources(cls, value: dict[str, str]) -> dict[str, str]:
+        unknown = sorted(set(value) - set(CRM_SOURCES))
+        if unknown:
+            raise ValueError(
+                f"unknown property_map keys {unknown}; known: {', '.join(CRM_SOURCES)}"
+            )
+        return value
 
 
 class HubSpotDestination(Destination):

@@ -30,6 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, m
 
 from signalroom.destinations.base import AnalyzedSession, Destination
 from signalroom.destinations.crm import (
+    CRM_SOURCES,
     SyncState,
     as_utc,
     booking_email,
@@ -49,18 +50,6 @@ log = logging.getLogger("signalroom.destinations.salesforce")
 _RETRYABLE_CODES = {"REQUEST_LIMIT_EXCEEDED", "UNABLE_TO_LOCK_ROW", "SERVER_UNAVAILABLE"}
 
 
-#: What signalroom can write to a Lead: record signals and analyzer results (docs/destinations.md).
-SALESFORCE_SOURCES = (
-    "team_size",
-    "industry",
-    "monthly_volume",
-    "urgency",
-    "integration_needs",
-    "grade",
-    "score",
-    "qualified",
-    "outcome",
-)
 _SF_NAME = r"^[A-Za-z][A-Za-z0-9_]*$"
 
 
@@ -111,11 +100,9 @@ class SalesforceSettings(BaseModel):
     @field_validator("field_map")
     @classmethod
     def _known_sources(cls, value: dict[str, str]) -> dict[str, str]:
-        unknown = sorted(set(value) - set(SALESFORCE_SOURCES))
+        unknown = sorted(set(value) - set(CRM_SOURCES))
         if unknown:
-            raise ValueError(
-                f"unknown field_map keys {unknown}; known: {', '.join(SALESFORCE_SOURCES)}"
-            )
+            raise ValueError(f"unknown field_map keys {unknown}; known: {', '.join(CRM_SOURCES)}")
         return value
 
     @model_validator(mode="after")
