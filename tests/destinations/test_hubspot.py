@@ -124,3 +124,37 @@ async def test_erasing_an_unknown_address_never_blocklists_it(portal: HubSpotPor
     assert await dest.erase(subject) == {"contacts": 0, "notes": 0}
     assert portal.blocklist == set()
     await dest.close()
+
+
+def test_forget_erases_the_person_in_hubspot_and_reports_a_failed_place(
+    portal: HubSpotPortal, tmp_path: Path
+) -> None:
+    import asyncio
+    import json
+
+    from typer.testing import CliRunner
+
+    from signalroom.cli import app
+
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "signalroom.toml").write_text(f'[destinations.hubspot]\nurl = "{portal.url}"\n')
+    dest = hubspot(portal.url)
+    asyncio.run(dest.write([session("ann@acme.com"), session("xann@acme.com")]))
+    asyncio.run(dest.close())
+
+    def forget(*args: str) -> tuple[int, dict[str, object]]:
+        result = CliRunner().invoke(app, ["forget", "--home", str(home), "--json", *args])
+        return result.exit_code, json.loads(result.stdout)
+
+    code, dry = forget("--email", "ann@acme.com", "--dry-run")
+    assert code == 0 and dry["found"]["hubspot"] == {"contacts": 1, "notes": 1}  # type: ignore[index]
+    code, done = forget("--email", "ann@acme.com")
+    assert code == 0 and done["removed"]["hubspot"] == {"contacts": 1, "notes": 1}  # type: ignore[index]
+    assert portal.contact_by_email("ann@acme.com") is None
+    assert portal.contact_by_email("xann@acme.com") is not None
+
+    (home / "signalroom.toml").write_text('[destinations.hubspot]\nurl = "http://127.0.0.1:9"\n')
+    code, down = forget("--email", "xann@acme.com")
+    assert code == 1 and "hubspot" in down["failed"]  # type: ignore[operator]
+    assert "warehouse" in down["removed"]  # type: ignore[operator]  # the others still ran

@@ -93,6 +93,8 @@ def forget(
         fail(str(exc), hint=exc.hint, code=2 if not exc.retryable else 1)
     if json_out:
         print_json(report.as_dict())
+        if report.failed:
+            raise typer.Exit(1)
         return
     did = "would remove" if dry_run else "removed"
     for place, counts in report.counts.items():
@@ -100,4 +102,11 @@ def forget(
         out_console.print(f"{place}: {did} {parts}")
     for place, reason in report.skipped.items():
         out_console.print(f"{place}: not searched: {reason}")
+    for place, reason in report.failed.items():
+        out_console.print(f"{place}: FAILED: {reason}")
     out_console.print(f"{report.total} items {did} for {subject.label}")
+    if report.failed:
+        fail(
+            f"{len(report.failed)} place(s) could not be searched: {', '.join(report.failed)}",
+            hint="fix what the line above says, then run the same forget again (it is idempotent)",
+        )

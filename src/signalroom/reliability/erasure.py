@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from signalroom.config import Settings
+from signalroom.errors import SignalroomError
 from signalroom.privacy.hashing import KEY_FILE, load_hash_key
 from signalroom.privacy.subject import Subject
 from signalroom.seam import Backend, Counts, NotErasable
@@ -35,6 +36,8 @@ class ErasureReport:
     dry_run: bool = False
     counts: dict[str, Counts] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)
+    #: Places that should have been searched but failed (down, refused): erase them again.
+    failed: dict[str, str] = field(default_factory=dict)
 
     @property
     def total(self) -> int:
@@ -53,6 +56,7 @@ class ErasureReport:
             "found" if self.dry_run else "removed": self.counts,
             "total": self.total,
             "skipped": self.skipped,
+            "failed": self.failed,
         }
 
 
@@ -95,6 +99,10 @@ async def forget_async(
             except NotErasable as exc:
                 report.skipped[place] = str(exc)
                 continue
+            except SignalroomError as exc:
+                # One store down never stops the others; the command exits non-zero.
+                report.failed[place] = str(exc) + (f" ({exc.hint})" if exc.hint else "")
+                continue
             if place in report.counts:  # several destinations of one kind: add them up
                 for what, n in counts.items():
                     report.counts[place][what] = report.counts[place].get(what, 0) + n
@@ -114,6 +122,9 @@ async def stores(
     from signalroom.transports import open_transport
 
     closers: list[Any] = []
+    # Only Amplitude needs the hash key to be built, and it cannot erase: never create a key
+    # file just to erase.
+    key = load_hash_key(settings.privacy.hash_key, None)
     try:
         found: list[tuple[str, Backend]] = [("outbox", OutboxEraser(settings.outbox_path))]
         transport = open_transport(queue_url or settings.resolved_queue_url)
@@ -123,9 +134,7 @@ async def stores(
         closers.append(warehouse.close)
         found.append(("warehouse", warehouse))
         found.append(("bookings", build_booking_backend(settings.booking, settings.home)))
-        for destination in build_destinations(
-            settings.destinations.configured(), hash_key=subject_key(settings)
-        ):
+        for destination in build_destinations(settings.destinations.configured(), hash_key=key):
             closers.append(destination.close)
             found.append((destination.name, destination))
         yield found
