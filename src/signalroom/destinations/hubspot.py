@@ -207,7 +207,8 @@ class HubSpotDestination(Destination):
             response = await self._client.request(method, path, **kwargs)
         except httpx.HTTPError as exc:
             raise DestinationError(
-                f"hubspot: {method} {path}: {type(exc).__name__}: {exc}"
+                f"hubspot: {method} {path}: {type(exc).__name__}: {exc}",
+                hint="check destinations.hubspot.url and that HubSpot is reachable",
             ) from None
         if missing_ok and response.status_code == 404:
             return None
