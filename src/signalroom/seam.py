@@ -62,10 +62,19 @@ class Backend(Protocol):
 class Registry(Generic[T]):
     """Name → ``"module:attribute"``, loaded on first use."""
 
-    def __init__(self, kind: str, entries: dict[str, str], *, hint: str) -> None:
+    def __init__(
+        self,
+        kind: str,
+        entries: dict[str, str],
+        *,
+        hint: str,
+        install_hint: str = "install signalroom with the matching extra, e.g. "
+        "signalroom[salesforce]",
+    ) -> None:
         self.kind = kind
         self._entries = dict(entries)
         self._hint = hint
+        self._install_hint = install_hint
 
     def register(self, name: str, target: str) -> None:
         """Add a backend (``"module:attribute"``), e.g. a deployment's own broker."""
@@ -95,7 +104,7 @@ class Registry(Generic[T]):
                 raise
             raise ConfigError(
                 f"the {name} {self.kind} needs a package that is not installed ({exc.name})",
-                hint="install signalroom with the matching extra, e.g. signalroom[salesforce]",
+                hint=self._install_hint,
             ) from None
         loaded: T = getattr(module, attribute)
         return loaded

@@ -2,42 +2,38 @@
 
 from __future__ import annotations
 
-import importlib
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from signalroom.errors import ConfigError
+from signalroom.seam import Registry
 from signalroom.transports.base import Transport
 
 #: scheme → "module:factory"; the factory takes the URL and returns a Transport.
-_BACKENDS: dict[str, str] = {
-    "memory": "signalroom.transports.memory:from_url",
-    "spool": "signalroom.transports.spool:from_url",
-    "redis": "signalroom.transports.redis_streams:from_url",
-    "rediss": "signalroom.transports.redis_streams:from_url",
-    "nats": "signalroom.transports.nats_js:from_url",
-    "sqs": "signalroom.transports.sqs:from_url",
-    "pubsub": "signalroom.transports.pubsub:from_url",
-}
+TRANSPORTS: Registry[Callable[[str], Transport]] = Registry(
+    "queue URL scheme",
+    {
+        "memory": "signalroom.transports.memory:from_url",
+        "spool": "signalroom.transports.spool:from_url",
+        "redis": "signalroom.transports.redis_streams:from_url",
+        "rediss": "signalroom.transports.redis_streams:from_url",
+        "nats": "signalroom.transports.nats_js:from_url",
+        "sqs": "signalroom.transports.sqs:from_url",
+        "pubsub": "signalroom.transports.pubsub:from_url",
+    },
+    hint="use spool://, redis://, nats://, sqs:// or pubsub://",
+    install_hint="install signalroom with the matching extra, e.g. signalroom[aws] or [gcp]",
+)
 
 
 def register_transport(scheme: str, target: str) -> None:
     """Add a backend for ``scheme`` (``"module:factory"``), for deployers' own brokers."""
-    _BACKENDS[scheme] = target
+    TRANSPORTS.register(scheme, target)
 
 
 def open_transport(url: str) -> Transport:
     scheme = urlsplit(url).scheme
-    target = _BACKENDS.get(scheme)
-    if target is None:
-        known = ", ".join(sorted(f"{s}://" for s in _BACKENDS))
+    if scheme not in TRANSPORTS:
+        known = ", ".join(f"{s}://" for s in TRANSPORTS.names())
         raise ConfigError(f"unknown queue URL scheme {scheme!r} in {url!r}", hint=f"use {known}")
-    module_name, _, factory = target.partition(":")
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError as exc:
-        raise ConfigError(
-            f"the {scheme}:// transport needs a package that is not installed ({exc.name})",
-            hint="install signalroom with the matching extra, e.g. signalroom[aws] or [gcp]",
-        ) from None
-    transport: Transport = getattr(module, factory)(url)
-    return transport
+    return TRANSPORTS.load(scheme)(url)
