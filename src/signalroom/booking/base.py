@@ -1,12 +1,8 @@
-"""What a booking is, what every booking backend does, and the errors it raises.
+"""What a booking is and what every booking backend does; its errors are in ``signalroom.errors``.
 
-Every error carries ``spoken``: one short sentence the agent can say aloud as it is::
-
-    SignalroomError
-    └── BookingError               not retryable
-        ├── BookingRefused         the request itself is wrong: bad email, time, time zone, slot
-        ├── BookingAuthError       the calendar API refused the credentials
-        └── BookingUnavailable     retryable: the calendar API is down, slow or rate-limiting
+Every booking error carries ``spoken``: one short sentence the agent can say aloud as it is.
+``BookingError``, ``BookingRefused`` (the request is wrong: email, time, zone, slot),
+``BookingAuthError`` and ``BookingUnavailable`` (retryable) are re-exported here.
 """
 
 from __future__ import annotations
@@ -16,32 +12,25 @@ from datetime import datetime
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-from signalroom.errors import SignalroomError
+from signalroom.errors import (
+    DEFAULT_SPOKEN,
+    BookingAuthError,
+    BookingError,
+    BookingRefused,
+    BookingUnavailable,
+)
 from signalroom.seam import Backend
 
-DEFAULT_SPOKEN = "I couldn't book that just now — could we try again in a moment?"
-
-
-class BookingError(SignalroomError):
-    """``str(exc)`` is for logs; ``spoken`` is for the caller."""
-
-    retryable = False
-
-    def __init__(self, message: str, *, spoken: str = DEFAULT_SPOKEN, hint: str | None = None):
-        super().__init__(message, hint=hint)
-        self.spoken = spoken
-
-
-class BookingRefused(BookingError):
-    retryable = False
-
-
-class BookingAuthError(BookingError):
-    retryable = False
-
-
-class BookingUnavailable(BookingError):
-    retryable = True
+__all__ = [
+    "DEFAULT_SPOKEN",
+    "Booking",
+    "BookingAuthError",
+    "BookingBackend",
+    "BookingError",
+    "BookingRefused",
+    "BookingRequest",
+    "BookingUnavailable",
+]
 
 
 @dataclass(frozen=True)

@@ -1,11 +1,8 @@
-"""What every knowledge backend returns, and the errors it raises.
+"""What every knowledge backend returns; its errors are in ``signalroom.errors``.
 
-Errors, drawn like ``signalroom.errors``::
-
-    SignalroomError
-    └── KnowledgeError               not retryable: bad query, unknown category, bad answer
-        ├── KnowledgeAuthError       not retryable: the search API refused the credentials
-        └── KnowledgeUnavailable     retryable: the search API is down, slow or rate-limiting
+``KnowledgeError`` (bad query, unknown category, bad answer), ``KnowledgeAuthError`` (the
+search API refused the credentials) and ``KnowledgeUnavailable`` (retryable: down, slow or
+rate-limiting) are re-exported here for the backends and the agent's tool.
 """
 
 from __future__ import annotations
@@ -13,23 +10,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
-from signalroom.errors import SignalroomError
+from signalroom.errors import KnowledgeAuthError, KnowledgeError, KnowledgeUnavailable
 from signalroom.privacy.subject import Subject
 from signalroom.seam import Backend, Counts
 
-
-class KnowledgeError(SignalroomError):
-    """A search failed; the message says why in words the agent can log."""
-
-    retryable = False
-
-
-class KnowledgeAuthError(KnowledgeError):
-    retryable = False
-
-
-class KnowledgeUnavailable(KnowledgeError):
-    retryable = True
+__all__ = [
+    "Hit",
+    "HoldsNoPersonalData",
+    "KnowledgeAuthError",
+    "KnowledgeBase",
+    "KnowledgeError",
+    "KnowledgeUnavailable",
+    "SearchResult",
+    "check_query",
+]
 
 
 @dataclass(frozen=True)
