@@ -99,12 +99,13 @@ def forget(
     did = "would remove" if dry_run else "removed"
     for place, counts in report.counts.items():
         parts = ", ".join(f"{n} {what}" for what, n in counts.items()) or "nothing"
-        out_console.print(f"{place}: {did} {parts}")
+        out_console.print(f"{place}: {did} {parts}", soft_wrap=True)
     for place, reason in report.skipped.items():
-        out_console.print(f"{place}: not searched: {reason}")
+        out_console.print(f"{place}: not searched: {reason}", soft_wrap=True)
     for place, reason in report.failed.items():
-        out_console.print(f"{place}: FAILED: {reason}")
-    out_console.print(f"{report.total} items {did} for {subject.label}")
+        out_console.print(f"{place}: FAILED: {reason}", soft_wrap=True)
+    total = "would be removed" if dry_run else "removed"
+    out_console.print(f"{report.total} items {total} for {subject.label}")
     if report.failed:
         fail(
             f"{len(report.failed)} place(s) could not be searched: {', '.join(report.failed)}",

@@ -134,11 +134,36 @@ async def stores(
         closers.append(warehouse.close)
         found.append(("warehouse", warehouse))
         found.append(("bookings", build_booking_backend(settings.booking, settings.home)))
-        for destination in build_destinations(settings.destinations.configured(), hash_key=key):
-            closers.append(destination.close)
-            found.append((destination.name, destination))
+        for name, configured in settings.destinations.configured().items():
+            try:
+                built = build_destinations({name: configured}, hash_key=key)
+            except SignalroomError as exc:  # a destination that cannot be built never
+                found.append((name, _Unbuilt(exc)))  # stops the erasure elsewhere
+                continue
+            for destination in built:
+                closers.append(destination.close)
+                found.append((destination.name, destination))
         yield found
     finally:
         for close in reversed(closers):
             with contextlib.suppress(Exception):
                 await close()
+
+
+class _Unbuilt:
+    """A configured store that could not be built: searching it fails with the reason."""
+
+    def __init__(self, error: SignalroomError) -> None:
+        self.error = error
+
+    async def check(self) -> str:
+        raise self.error
+
+    async def erase(self, subject: Subject) -> Counts:
+        raise self.error
+
+    async def count(self, subject: Subject) -> Counts:
+        raise self.error
+
+    async def close(self) -> None:
+        return None
