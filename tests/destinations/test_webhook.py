@@ -10,10 +10,11 @@ from typing import Any
 import pytest
 from pydantic import SecretStr, ValidationError
 
-from signalroom.destinations.base import AnalyzedSession, AnalyzerResult
+from signalroom.destinations.base import AnalyzedSession, AnalyzerResult, Destination
 from signalroom.destinations.webhook import EVENT_TYPE, WebhookDestination, WebhookSettings
 from signalroom.errors import ConfigError, DestinationError, DestinationRejectedError
 from signalroom.record import SessionRecord
+from tests.destinations.contract import DestinationContract
 from tests.destinations.webhook_server import SECRET, WebhookEndpoint
 
 
@@ -202,3 +203,46 @@ name = "crm"
     (hook,) = dests.webhooks
     assert WebhookDestination(hook).name == "webhook:crm"
     assert "whsec_" not in repr(dests)
+
+
+class TestWebhookContract(DestinationContract):
+    """The destination contract, read from what a receiver following docs/webhook-receiver.md
+    keeps: one delivery per ``webhook-id`` (duplicates dropped), the highest revision per record.
+    Receivers keep what they were sent, so erasure is refused with where to do it."""
+
+    erasable = False
+
+    @pytest.fixture(autouse=True)
+    def _endpoint(self, endpoint: WebhookEndpoint) -> None:
+        self.endpoint = endpoint
+
+    async def make_destination(self) -> Destination:
+        return WebhookDestination(settings(self.endpoint.url, max_attempts=2))
+
+    async def make_broken(self) -> Destination:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        return WebhookDestination(settings(f"http://127.0.0.1:{port}/hooks", max_attempts=1))
+
+    def _kept(self) -> dict[str, dict[str, Any]]:
+        kept: dict[str, dict[str, Any]] = {}
+        seen: set[str] = set()
+        for delivery in self.endpoint.received:
+            assert delivery.verified is not None, delivery.error
+            webhook_id = delivery.headers["webhook-id"]
+            if webhook_id in seen:
+                continue
+            seen.add(webhook_id)
+            data = delivery.verified["data"]
+            held = kept.get(data["record_id"])
+            if held is None or data["revision"] > held["revision"]:
+                kept[data["record_id"]] = data
+        return kept
+
+    async def held(self, destination: Destination, item: AnalyzedSession) -> int | None:
+        data = self._kept().get(item.record_id)
+        return None if data is None else int(data["revision"])
+
+    async def items(self, destination: Destination) -> int:
+        return len({d.headers["webhook-id"] for d in self.endpoint.received})
