@@ -22,7 +22,9 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
-    rich_markup_mode="rich",
+    # Plain click help: typer's rich help imports rich.markdown, pygments and tracebacks, which
+    # would cost several times the start-up of Python itself on every --help.
+    rich_markup_mode=None,
 )
 
 #: Modules that add commands through ``register(app)``, in the order --help lists them.

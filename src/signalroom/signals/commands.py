@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, TextIO
 
 import typer
 
-from signalroom.cli_common import HomeOption
+from signalroom.cli_common import HomeOption, only_defaults
 from signalroom.console import fail
 
 if TYPE_CHECKING:
@@ -40,12 +40,10 @@ def register(app: typer.Typer) -> None:
 
 
 def detect_command(file: FileArgument = None, home: HomeOption = None) -> None:
-    from signalroom.config import load_settings
     from signalroom.signals.detector import Detector, default_detector
     from signalroom.signals.vocabulary import load_vocabulary
 
-    settings = load_settings(home)
-    extra = [p if p.is_absolute() else settings.home / p for p in settings.signals.vocabulary_files]
+    extra = _vocabulary_files(home)
     detector = Detector(load_vocabulary(extra)) if extra else default_detector()
     name = "<stdin>" if file in (None, "-") else str(file)
     out = sys.stdout
@@ -63,6 +61,15 @@ def detect_command(file: FileArgument = None, home: HomeOption = None) -> None:
             hint="give a readable file, or '-' to read stdin",
             code=2,
         )
+
+
+def _vocabulary_files(home: Path | None) -> list[Path]:
+    if only_defaults(home):
+        return []  # the default settings name no extra vocabulary: skip loading them
+    from signalroom.config import load_settings
+
+    settings = load_settings(home)
+    return [p if p.is_absolute() else settings.home / p for p in settings.signals.vocabulary_files]
 
 
 def _run(detector: Detector, lines: Iterable[bytes | str], name: str, out: TextIO) -> None:
