@@ -35,6 +35,8 @@ EXPECTED = (
     "redact_p99_us",
     "cli_help_ms",
     "detect_once_ms",
+    "knowledge_build_ms",
+    "knowledge_search_p99_ms",
 )
 
 
@@ -190,6 +192,24 @@ def startup(ctx: BenchContext) -> list[BenchResult]:
     ]  # fmt: skip
 
 
+def knowledge(ctx: BenchContext) -> list[BenchResult]:
+    from signalroom.bench.knowledge import bench_knowledge
+
+    figures = bench_knowledge(rounds=20 if ctx.quick else 200)
+    return [
+        BenchResult(
+            "knowledge_build_ms", figures["knowledge_build_ms"], "ms", goal="<= 1000 ms",
+            upper=1000.0, note="BM25 index of the bundled product docs, built once per worker",
+        ),
+        BenchResult(
+            "knowledge_search_p99_ms", figures["knowledge_search_p99_ms"], "ms",
+            baseline=figures["substring_scan_p99_ms"], goal="<= 20 ms", upper=20.0,
+            note="one search of the bundled docs; baseline: a substring scan of every section "
+            "for the query's words",
+        ),
+    ]  # fmt: skip
+
+
 SUITE: tuple[tuple[str, Bench], ...] = (
     ("startup", startup),
     ("signal detection", signals),
@@ -197,6 +217,7 @@ SUITE: tuple[tuple[str, Bench], ...] = (
     ("session-end export", export),
     ("privacy redaction", privacy),
     ("record size", record_size),
+    ("knowledge search", knowledge),
     ("forwarding", forward),
     ("service", service),
     ("dashboard", dashboard),
