@@ -37,6 +37,7 @@ EXPECTED = (
     "detect_once_ms",
     "knowledge_build_ms",
     "knowledge_search_p99_ms",
+    "detect_adversarial_100kb_ms",
 )
 
 
@@ -65,6 +66,20 @@ def signals(ctx: BenchContext) -> list[BenchResult]:
             note="one finditer pass of one alternation of every vocabulary term, digit run "
             "and number word, over the same texts",
         ),
+    ]  # fmt: skip
+
+
+def adversarial(ctx: BenchContext) -> list[BenchResult]:
+    from signalroom.bench.adversarial import bench_adversarial
+
+    figures = bench_adversarial(repeat=1 if ctx.quick else 5)
+    return [
+        BenchResult(
+            "detect_adversarial_100kb_ms", figures["detect_adversarial_100kb_ms"], "ms",
+            baseline=figures["word_regex_100kb_ms"], goal="<= 2000 ms", upper=2000.0,
+            note="the slowest of 17 repetitive 100 KB inputs, median; baseline: one \\w+ "
+            "regex pass over that input",
+        )
     ]  # fmt: skip
 
 
@@ -213,6 +228,7 @@ def knowledge(ctx: BenchContext) -> list[BenchResult]:
 SUITE: tuple[tuple[str, Bench], ...] = (
     ("startup", startup),
     ("signal detection", signals),
+    ("adversarial detection", adversarial),
     ("recorder", recorder),
     ("session-end export", export),
     ("privacy redaction", privacy),
