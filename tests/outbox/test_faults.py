@@ -122,7 +122,7 @@ def test_broker_down_while_2000_records_are_appended(server: RedisServer, tmp_pa
         server.start()
         assert wait_until(lambda: outbox.status().pending == 0, 120)
     finally:
-        forwarder.stop(timeout=5)
+        forwarder.stop(timeout=30)
     ids = server.stream_ids("outage")
     status = outbox.status()
     lost = len({r.record_id for r in records} - set(ids))

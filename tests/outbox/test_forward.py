@@ -133,7 +133,7 @@ async def test_background_forwarder_delivers_and_stops(tmp_path: Path) -> None:
             forwarder.wake()
         wait_for(lambda: outbox.status().sent == 20, "the forwarder to send 20 records")
     finally:
-        assert forwarder.stop(timeout=5)
+        assert forwarder.stop(timeout=30)
     assert outbox.status().sent == 20
     consumer = SpoolTransport(tmp_path / "spool")
     assert len(await consumer.consume(100, timeout_s=1)) == 20
@@ -155,6 +155,6 @@ async def test_forwarder_survives_a_bad_queue_url(
     try:
         wait_for(lambda: failures() >= 2, "the forwarder to fail, back off and try again")
     finally:
-        assert forwarder.stop(timeout=5)
+        assert forwarder.stop(timeout=30)
     assert forwarder.passes == 0
     assert outbox.status().pending == 1
