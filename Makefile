@@ -2,7 +2,6 @@
 #   make demo   runs simulated calls end to end on embedded defaults
 #   make test   lint, type-check and the whole test suite (what CI runs); any failure fails it
 SHELL := /bin/bash
-.SHELLFLAGS := -eu -o pipefail -c
 UV := $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
 SESSIONS ?= 20
 # pytest-xdist workers: one per core by default. Tests of one module share a worker
