@@ -130,7 +130,7 @@ class TransportContract:
     async def test_batch_of_500_consumed_exactly_once(self, transport: Transport) -> None:
         sent = [OutgoingMessage(id=f"b-{i}", body=make_body(i)) for i in range(500)]
         await transport.publish(sent)
-        got = await collect(transport, 500, timeout_s=60)
+        got = await collect(transport, 500, timeout_s=240)  # a deadline, not a speed check
         counts = Counter(m.id for m in got)
         assert set(counts) == {m.id for m in sent}
         assert max(counts.values()) == 1
