@@ -153,7 +153,8 @@ def own_postgres(tmp_path: Path) -> Iterator[PostgresServer]:
     try:
         server.init()
     except (FileNotFoundError, subprocess.CalledProcessError) as exc:
-        pytest.skip(f"cannot create a PostgreSQL cluster here: {exc}")
+        said = getattr(exc, "stderr", None) or b""
+        pytest.skip(f"cannot create a PostgreSQL cluster here: {exc} {said.decode()[-400:]}")
     server.start()
     yield server
     with contextlib.suppress(subprocess.CalledProcessError):  # already stopped
