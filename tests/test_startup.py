@@ -101,3 +101,22 @@ def test_only_defaults_is_false_when_anything_could_configure_the_home(
     (home / CONFIG_FILE).write_text("[signals]\n")
     assert not only_defaults(home)
     assert not only_defaults(None)  # the home named by SIGNALROOM_HOME
+
+
+def test_running_one_command_builds_it_alone_and_the_same() -> None:
+    import typer.main
+
+    from signalroom.cli import app, for_command
+
+    whole = typer.main.get_command(app)
+    names = list(getattr(whole, "commands", {}))
+    assert len(names) > 10
+    for name in names:
+        alone = typer.main.get_command(for_command([name, "--help"]))
+        assert list(getattr(alone, "commands", {})) == [name]
+        mine, full = alone.commands[name], whole.commands[name]  # type: ignore[attr-defined]
+        assert mine.help == full.help
+        assert [p.name for p in mine.params] == [p.name for p in full.params]
+    assert for_command(["--help"]) is app
+    assert for_command(["no-such-command"]) is app
+    assert for_command([]) is app
