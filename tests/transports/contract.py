@@ -31,7 +31,7 @@ def make_body(i: int, size: int = 0) -> bytes:
 
 
 async def collect(
-    transport: Transport, want: int, *, timeout_s: float = 10.0, ack: bool = True
+    transport: Transport, want: int, *, timeout_s: float = 60.0, ack: bool = True
 ) -> list[Message]:
     """Consume until ``want`` messages arrived or ``timeout_s`` passed."""
     got: list[Message] = []
