@@ -25,8 +25,10 @@ from signalroom.signals.rules import (
     INTENT,
     MAX_PHRASE,
     NEGATION,
+    NEED,
     NEGATION_AFTER,
     NEWS,
+    OTHER_PARTY,
     REPORT,
     URGENCY,
     Alias,
@@ -40,6 +42,7 @@ from signalroom.signals.tokens import Num, Tokens
 
 _NEAR = 4
 _NEGATION_REACH = 8
+_NEED_REACH = 6
 _STOPS = frozenset({".", "?", "!", ";", ","})
 _SENTENCE_ENDS = frozenset({".", "?", "!"})
 _ARTICLES = frozenset({"a", "an", "the"})
@@ -168,25 +171,56 @@ def find_urgency(r: Rules, tk: Tokens, nums: Sequence[Num], hits: list[list[Hit]
     if not hits[URGENCY] and not nums:
         return None
     words = tk.words
-    intent = bool(hits[INTENT])
+    others = hits[OTHER_PARTY]
+    # an intent said of someone else ("my boss needs his report by friday") is not the speaker's
+    intents = [h for h in hits[INTENT] if not (others and _said_of_other(words, others, h[0]))]
+    needs = [h for h in hits[NEED] if not (others and _said_of_other(words, others, h[0]))]
+    intent = bool(intents)
     report = bool(hits[REPORT])
     best: tuple[int, int, int, str] | None = None  # (rank, i, j, level)
     for i, j, cue in hits[URGENCY]:
         assert isinstance(cue, UrgencyCue)
         if cue.level is None or (cue.needs_intent and (not intent or report)):
             continue
+        if cue.near_need and not _beside(words, needs, i, j):
+            continue
         rank = _LEVELS[cue.level]
         if best is None or rank > best[0]:
             best = (rank, i, j, cue.level)
-    if intent and not report:  # "the board meets in two weeks" says no one's timing
+    if not report:  # "the board meets in two weeks" says no one's timing
         for num in nums:
-            level = _horizon(r, words, num)
-            if level is not None and (best is None or _LEVELS[level] > best[0]):
-                best = (_LEVELS[level], _lead_start(r, words, num.i), num.j + 1, level)
+            level, start, end, needs_intent = _horizon(r, words, num)
+            if level is None or (needs_intent and not intent):
+                continue
+            if best is None or _LEVELS[level] > best[0]:
+                best = (_LEVELS[level], start, end, level)
     if best is None:
         return None
     _, i, j, level = best
     return Found("urgency", level, i, j)
+
+
+def _said_of_other(words: Sequence[str], others: Sequence[Hit], i: int) -> bool:
+    """Whether a third party is the subject just before ``words[i]`` ("he needs", "my boss
+    wants"): one of ``others`` ends at most two words before, with no clause break between."""
+    for s, e, _ in within(others, i - 2 - MAX_PHRASE, i):
+        if i - 2 <= e <= i and _STOPS.isdisjoint(words[e:i]):
+            return True
+    return False
+
+
+def _beside(words: Sequence[str], needs: Sequence[Hit], i: int, j: int) -> bool:
+    """A need of the speaker's within a few words of ``[i, j)``, in the same sentence."""
+    for s, e, _ in needs:
+        if e <= i and i - e <= _NEED_REACH:
+            between = words[e:i]
+        elif s >= j and s - j <= _NEED_REACH:
+            between = words[j:s]
+        else:
+            continue
+        if _SENTENCE_ENDS.isdisjoint(between):
+            return True
+    return False
 
 
 def _lead_start(r: Rules, words: Sequence[str], i: int) -> int:
@@ -197,14 +231,17 @@ def _lead_start(r: Rules, words: Sequence[str], i: int) -> int:
     return k - 1 if k > 0 and words[k - 1] in r.horizon_lead else i
 
 
-def _horizon(r: Rules, words: Sequence[str], num: Num) -> str | None:
-    """Level of a horizon like "within about three months" (medium), or None."""
+def _horizon(r: Rules, words: Sequence[str], num: Num) -> tuple[str | None, int, int, bool]:
+    """Level and span of a horizon like "within about three months" (medium) or "two years
+    from now" (low), and whether it needs an intent in the turn: one with only a lead word
+    ("in", "within") does; one with a trailing word ("from now", "hence") says by itself that
+    it is a time ahead."""
     if num.value is None or num.j >= len(words) or words[num.j] not in r.horizon_units:
-        return None
-    k = _lead_start(r, words, num.i)
-    if k == num.i:
-        return None
+        return None, 0, 0, False
+    size, _ = r.horizon_trail.match(words, num.j + 1)
+    start = _lead_start(r, words, num.i)
+    if start == num.i and not size:
+        return None, 0, 0, False
     days = num.value * r.horizon_units[words[num.j]]
-    if days <= r.high_max_days:
-        return "high"
-    return "medium" if days <= r.medium_max_days else "low"
+    level = "high" if days <= r.high_max_days else "medium" if days <= r.medium_max_days else "low"
+    return level, start, num.j + 1 + size, not size

@@ -35,6 +35,7 @@ from signalroom.signals.tokens import Num, Tokens
 
 _HEAD_WINDOW = 3
 _RATE_WINDOW = 6
+_NEXT_RATE = 2
 _VERB_WINDOW = 4
 _MAX_APPROXIMATORS = 4
 _HARD_STOPS = frozenset({".", "?", "!", ";"})
@@ -84,6 +85,15 @@ def find_quantities(r: Rules, tk: Tokens, nums: list[Num], hits: list[list[Hit]]
         head = _head(r, words, num.j, starts)
         if head is None:
             continue
+        if head.kind in ("generic", "role") and hits[RATE]:
+            # a headcount noun said with a period counts arrivals, not a team ("5 new hires a
+            # month", "200 leads a week"); the noun may also be a work item
+            factor, end = _rate(words, num, head.end, starts, hits[RATE], reach=_NEXT_RATE)
+            if factor is not None:
+                if r.volume_nouns.match(words, head.start)[0]:
+                    noun = " ".join(words[head.start : head.end])
+                    volumes.append((num.value * factor, num.i, max(head.end, end), noun))
+                continue
         if head.kind in ("generic", "role", "bare", "open"):
             start = num.i
             if head.kind in ("bare", "open"):
@@ -239,14 +249,23 @@ def _team_blocked(r: Rules, words: list[str], num: Num, head: _Head, hits: list[
 
 
 def _rate(
-    words: list[str], num: Num, after: int, starts: set[int], rates: list[Hit]
+    words: list[str],
+    num: Num,
+    after: int,
+    starts: set[int],
+    rates: list[Hit],
+    reach: int = _RATE_WINDOW,
 ) -> tuple[float | None, int]:
-    """Per-month factor of the period said with a volume: "... a week", "every day we ..."."""
+    """Per-month factor of the period said with a volume: "... a week", "every day we ...".
+
+    ``reach``: how far after the noun the period may start (before the number: always
+    ``_RATE_WINDOW``; a smaller reach asks for a period right after the noun only)."""
     if not rates:
         return None, 0
-    nearby = within(rates, num.i - _RATE_WINDOW, num.i) + within(rates, after, after + _RATE_WINDOW)
+    lo = num.i - _RATE_WINDOW if reach == _RATE_WINDOW else num.i
+    nearby = within(rates, lo, num.i) + within(rates, after, after + reach)
     for s, e, factor in nearby:
-        if after <= s < after + _RATE_WINDOW:
+        if after <= s < after + reach:
             between = words[after:s]
         elif num.i - _RATE_WINDOW <= s and e <= num.i:
             between = words[e : num.i]

@@ -21,7 +21,8 @@ from signalroom.signals.vocabulary import Vocabulary
 INTEGRATION, INDUSTRY, ANCHOR, URGENCY, TEAM_PHRASE = 0, 1, 2, 3, 4
 INTENT, REPORT, NEWS, NEGATION, NEGATION_AFTER = 5, 6, 7, 8, 9
 TEAM_BLOCK_AFTER, TEAM_BLOCK_BEFORE, VOLUME_VERB, RATE = 10, 11, 12, 13
-FAMILIES = 14
+NEED, OTHER_PARTY, TEAM_CONTEXT, TEAM_USE = 14, 15, 16, 17
+FAMILIES = 18
 
 #: (start, end, payload) of one phrase found in the token list.
 Hit = tuple[int, int, Any]
@@ -52,6 +53,8 @@ class Cue:
 class UrgencyCue:
     level: str | None  # None: looks like a cue but is not one
     needs_intent: bool
+    #: counts only beside the speaker's own need ("i need it today"), not anywhere in the turn
+    near_need: bool = False
 
 
 @dataclass(slots=True)
@@ -91,6 +94,7 @@ class Rules:
     # urgency
     horizon_units: dict[str, float] = field(default_factory=dict)
     horizon_lead: frozenset[str] = frozenset()
+    horizon_trail: PhraseIndex[bool] = field(default_factory=PhraseIndex)
     high_max_days: float = 31.0
     medium_max_days: float = 120.0
 
@@ -304,8 +308,14 @@ def _compile_urgency(r: Rules, vocab: Vocabulary) -> None:
     for level in ("high", "medium", "low"):
         for pattern in frames.get(level, []):
             r.add(URGENCY, pattern, UrgencyCue(level, needs_intent=True))
+    for pattern in frames.get("soon", []):
+        r.add(URGENCY, pattern, UrgencyCue("high", needs_intent=True, near_need=True))
     for pattern in urgency.get("ignore", []):
         r.add(URGENCY, pattern, UrgencyCue(None, needs_intent=False))
+    for pattern in frames.get("need", []):
+        r.add(NEED, pattern, True)
+    for pattern in frames.get("other_party", []):
+        r.add(OTHER_PARTY, pattern, True)
     for pattern in frames.get("intent", []):
         r.add(INTENT, pattern, True)
     for pattern in frames.get("report", []):
@@ -313,5 +323,6 @@ def _compile_urgency(r: Rules, vocab: Vocabulary) -> None:
     horizon = urgency.get("horizon", {})
     r.horizon_units = {str(k): float(v) for k, v in horizon.get("units", {}).items()}
     r.horizon_lead = frozenset(horizon.get("lead_words", []))
+    r.horizon_trail = phrase_set(horizon.get("trail_words", []))
     r.high_max_days = float(horizon.get("high_max_days", 31))
     r.medium_max_days = float(horizon.get("medium_max_days", 120))

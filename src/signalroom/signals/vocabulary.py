@@ -40,10 +40,13 @@ _SCHEMA: dict[str, _Schema] = {
         "medium": _FREE,
         "low": _FREE,
         "ignore": _FREE,
-        "timeframes": frozenset({"high", "medium", "low", "intent", "report"}),
+        "timeframes": frozenset(
+            {"high", "medium", "low", "soon", "intent", "need", "other_party", "report"}
+        ),
         "horizon": {
             "units": _FREE,
             "lead_words": _FREE,
+            "trail_words": _FREE,
             "high_max_days": _FREE,
             "medium_max_days": _FREE,
         },
