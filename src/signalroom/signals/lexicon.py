@@ -91,6 +91,8 @@ def _used_as_product(
 ) -> bool:
     words = tk.words
     i, j, alias = aliases[pos]
+    if tk.hyphenated(i, j):  # part of another name: "D-Box", "Box-style"
+        return False
     prev = words[i - 1] if i > 0 else ""
     nxt = words[j] if j < len(words) else ""
     if nxt in r.product_after.firsts and r.product_after.match(words, j)[0]:

@@ -25,7 +25,9 @@ from signalroom.signals.rules import (
     RATE,
     TEAM_BLOCK_AFTER,
     TEAM_BLOCK_BEFORE,
+    TEAM_CONTEXT,
     TEAM_PHRASE,
+    TEAM_USE,
     VOLUME_VERB,
     Hit,
     Rules,
@@ -36,6 +38,7 @@ from signalroom.signals.tokens import Num, Tokens
 _HEAD_WINDOW = 3
 _RATE_WINDOW = 6
 _NEXT_RATE = 2
+_USE_WINDOW = 6
 _VERB_WINDOW = 4
 _MAX_APPROXIMATORS = 4
 _HARD_STOPS = frozenset({".", "?", "!", ";"})
@@ -99,7 +102,10 @@ def find_quantities(r: Rules, tk: Tokens, nums: list[Num], hits: list[list[Hit]]
             if head.kind in ("bare", "open"):
                 start = _left_cue(r, words, num.i, strong=head.kind == "open")
                 if start < 0:
-                    continue
+                    used = _used_by(words, num, hits, starts) if hits[TEAM_USE] else 0
+                    if not used:
+                        continue
+                    start, head.end = num.i, used
             if (
                 num.value < 1
                 or num.value != int(num.value)
@@ -236,6 +242,8 @@ def _left_cue(r: Rules, words: list[str], i: int, *, strong: bool = False) -> in
 
 def _team_blocked(r: Rules, words: list[str], num: Num, head: _Head, hits: list[list[Hit]]) -> bool:
     blocks_before, blocks_after = hits[TEAM_BLOCK_BEFORE], hits[TEAM_BLOCK_AFTER]
+    if hits[TEAM_CONTEXT] and _same_sentence(words, hits[TEAM_CONTEXT], num.i):
+        return True
     if not blocks_before and not blocks_after:
         return False
     before = _skip_back(r, words, num.i)
@@ -246,6 +254,24 @@ def _team_blocked(r: Rules, words: list[str], num: Num, head: _Head, hits: list[
         if _HARD_STOPS.isdisjoint(words[end:s]):
             return True
     return False
+
+
+def _same_sentence(words: list[str], spans: list[Hit], i: int) -> bool:
+    """Whether one of ``spans`` is in the sentence of ``words[i]``."""
+    for s, e, _ in spans:
+        lo, hi = (e, i) if e <= i else (i, s)
+        if _HARD_STOPS.isdisjoint(words[lo:hi]):
+            return True
+    return False
+
+
+def _used_by(words: list[str], num: Num, hits: list[list[Hit]], starts: set[int]) -> int:
+    """End of a "would use it" phrase a few words after a count of people, or 0."""
+    for s, e, _ in within(hits[TEAM_USE], num.j, num.j + _USE_WINDOW):
+        between = words[num.j : s]
+        if _HARD_STOPS.isdisjoint(between) and not any(k in starts for k in range(num.j, s)):
+            return e
+    return 0
 
 
 def _rate(

@@ -238,6 +238,10 @@ def _compile_team(r: Rules, vocab: Vocabulary) -> None:
     for pattern in block.get("before", []):
         r.add(TEAM_BLOCK_BEFORE, pattern, True)
     r.team_modifiers = frozenset(block.get("modifiers", []))
+    for pattern in block.get("context", []):
+        r.add(TEAM_CONTEXT, pattern, True)
+    for pattern in team.get("use_after", []):
+        r.add(TEAM_USE, pattern, True)
     for pattern, value in team.get("phrases", {}).items():
         r.add(TEAM_PHRASE, pattern, int(value))
 

@@ -106,6 +106,12 @@ class Tokens:
         start, end = self.span(i, j)
         return self.text[start:end]
 
+    def hyphenated(self, i: int, j: int) -> bool:
+        """Whether tokens ``[i, j)`` are joined to a neighbour by a hyphen in the text."""
+        start, end = self.span(i, j)
+        text = self.text
+        return (start > 0 and text[start - 1] == "-") or (end < len(text) and text[end] == "-")
+
     def starts_upper(self, i: int) -> bool:
         return self.text[self._offset(i)[0]].isupper()
 

@@ -57,7 +57,8 @@ _SCHEMA: dict[str, _Schema] = {
         "left_cues": _FREE,
         "strong_left_cues": _FREE,
         "phrases": _FREE,
-        "block": frozenset({"after", "before", "modifiers"}),
+        "use_after": _FREE,
+        "block": frozenset({"after", "before", "modifiers", "context"}),
     },
     "volume": {
         "nouns": _FREE,
