@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import functools
 
-from signalroom.signals.lexicon import find_industry, find_integrations, find_urgency
+from signalroom.signals.lexicon import (
+    find_industry,
+    find_integrations,
+    find_urgency,
+    names_own_org,
+)
 from signalroom.signals.model import Evidence, Found, Signals
 from signalroom.signals.quantities import NO_QUANTITIES, find_quantities
 from signalroom.signals.rules import (
-    ANCHOR,
-    INDUSTRY,
     INTEGRATION,
     TEAM_PHRASE,
     URGENCY,
@@ -74,9 +77,9 @@ class Detector:
         urgency = find_urgency(r, tk, nums, hits) if nums or hits[URGENCY] else None
         if urgency is not None:
             found.append(urgency)
-        industry = (
-            find_industry(r, tk, hits) if hits[ANCHOR] and hits[INDUSTRY] else None
-        ) or q.role_evidence
+        industry = find_industry(r, tk, hits)
+        if industry is None and q.role_evidence is not None and names_own_org(r, tk.words):
+            industry = q.role_evidence  # "a dozen lawyers here at the firm"
         if industry is not None:
             found.append(industry)
         signals = Signals(

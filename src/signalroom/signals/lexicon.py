@@ -20,7 +20,6 @@ from collections.abc import Sequence
 from signalroom.signals.model import Found
 from signalroom.signals.rules import (
     ANCHOR,
-    INDUSTRY,
     INTEGRATION,
     INTENT,
     MAX_PHRASE,
@@ -50,6 +49,20 @@ _ARTICLES = frozenset({"a", "an", "the"})
 _UNCOUNTED = frozenset({"a", "an", "the", "of", "one"})
 _FIELD_WORDS = frozenset({"industry", "business", "space", "sector", "field", "world", "market"})
 _LEVELS = {"low": 1, "medium": 2, "high": 3}
+_SUBJECT_ADVERBS = frozenset(
+    {"also", "mostly", "mainly", "primarily", "basically", "just", "actually", "currently",
+     "really", "only", "largely", "mainly", "specifically", "essentially"}
+)  # fmt: skip
+#: Words that link a job title to the employer: "the office manager at a dental practice".
+_EMPLOYER_LINKS = frozenset({"at", "for", "with", "of"})
+#: Words a turn may open with before a fragment ("so, small law firm, ...").
+_OPENERS = frozenset({"so", "yeah", "yes", "well", "okay", "ok", "oh", "um", "uh", "hi", "hey", ","})
+#: Words that make a fragment's noun someone else's or a request ("the hospital, ...").
+_NOT_MODIFIERS = frozenset({"the", "my", "your", "his", "her", "their", "this", "that", "any", "some", "nearest", "closest", "best"})
+_FRAGMENT_LEAD = 3
+_OWN = frozenset({"our", "my", "the", "this"})
+_FRAGMENT_ENDS = frozenset({",", ".", "!", ";", "here", "with", "and", "of"})
+_FIRST_PERSON = frozenset({"we", "we're", "we've", "we'd", "us", "our", "ours", "i'm", "i've"})
 _HORIZON_FILLER = frozenset(
     {"the", "next", "about", "around", "roughly", "approximately", "like", "maybe", "just"}
 )
@@ -117,41 +130,100 @@ def _used_as_product(
 
 def find_industry(r: Rules, tk: Tokens, hits: list[list[Hit]]) -> Found | None:
     """The industry of the first self-description in the utterance."""
-    if not hits[ANCHOR] or not hits[INDUSTRY]:
-        return None
     words = tk.words
-    cues = {i: (j, cue) for i, j, cue in hits[INDUSTRY]}
     anchors = hits[ANCHOR]
     anchor_starts = {i for i, _, _ in anchors}
-    blockers = r.blockers.firsts
     for _, a_end, kind in anchors:
-        best: tuple[int, int, str] | None = None
-        gap = 0
-        k = a_end
-        while k < len(words):
-            if k in cues:
-                end, cue = cues[k]
-                assert isinstance(cue, Cue)
-                if cue.label is None:
-                    break
-                if _cue_allowed(r, words, kind, a_end=a_end, i=k, j=end, cue=cue):
-                    best = (k, end, cue.label)
-                k = end
-                continue
-            if (
-                words[k] in _STOPS
-                or (words[k] in blockers and r.blockers.match(words, k)[0])
-                or (k in anchor_starts and k > a_end)
-            ):
+        found = _described(r, words, a_end, kind, anchor_starts)
+        if found is not None:
+            return found
+    return _fragment(r, words)
+
+
+def names_own_org(r: Rules, words: Sequence[str]) -> bool:
+    """Whether the turn names the speaker's organization with a generic noun: "our firm",
+    "here at the practice", "my company" (not "the claims department")."""
+    for k in range(1, len(words)):
+        if words[k] in r.org_nouns and words[k - 1] in _OWN:
+            return True
+    return False
+
+
+def _described(
+    r: Rules, words: Sequence[str], a_end: int, kind: str, anchor_starts: set[int]
+) -> Found | None:
+    """The cue that describes the organization after one anchor; in one description the last
+    cue wins ("a boutique law firm" is legal)."""
+    best: tuple[int, int, str] | None = None
+    blockers = r.blockers.firsts
+    gap = 0
+    titled = False  # a job title was said: "i'm the office manager at a ..."
+    n = len(words)
+    k = a_end
+    if kind == "subject_anchors" and k < n and words[k] in _SUBJECT_ADVERBS:
+        k += 1  # "we mostly build custom homes"
+    while k < n:
+        size, cue = r.industry.match(words, k)
+        if cue is not None:
+            if cue.label is None:
                 break
-            if words[k] not in _UNCOUNTED:
-                gap += 1
-            if gap > r.max_gap:
-                break
+            if _cue_allowed(r, words, kind, a_end=a_end, i=k, j=k + size, cue=cue):
+                best = (k, k + size, cue.label)
+            k += size
+            continue
+        if kind == "subject_anchors":
+            break  # a subject is followed by its verb or describes nothing
+        w = words[k]
+        if w in r.role_words:
+            titled = True
+        elif titled and w in _EMPLOYER_LINKS and kind == "anchors":
+            titled = False  # "... manager at a ...": the employer follows
+            gap = 0
             k += 1
-        if best is not None:
-            i, j, label = best
-            return Found("industry", label, i, j)
+            continue
+        if (
+            w in _STOPS
+            or (w in blockers and r.blockers.match(words, k)[0])
+            or (k in anchor_starts and k > a_end)
+        ):
+            break
+        if w not in _UNCOUNTED:
+            gap += 1
+        if gap > r.max_gap:
+            break
+        k += 1
+    if best is None:
+        return None
+    i, j, label = best
+    return Found("industry", label, i, j)
+
+
+def _fragment(r: Rules, words: Sequence[str]) -> Found | None:
+    """A self-description said as a fragment at the start of the turn, with the speaker's
+    group in the same turn: "small law firm, three of us", "dental office here, we ..."."""
+    n = len(words)
+    k = 0
+    while k < n and words[k] in _OPENERS:
+        k += 1
+    for start in range(k, min(k + _FRAGMENT_LEAD + 1, n)):
+        size, cue = r.industry.match(words, start)
+        if cue is not None:
+            end = start + size
+            if (
+                cue.label is None
+                or cue.verb
+                or not (cue.org or (end < n and words[end] in r.org_nouns))
+            ):
+                return None
+            if end < n and words[end] in r.org_nouns:
+                end += 1
+            after = words[end] if end < n else "."
+            if after in _FRAGMENT_ENDS and not _FIRST_PERSON.isdisjoint(words[end:]):
+                return Found("industry", cue.label, start, end)
+            return None
+        w = words[start]
+        if w in _STOPS or w in _NOT_MODIFIERS or w in r.blockers.firsts:
+            return None
     return None
 
 
@@ -159,7 +231,14 @@ def _cue_allowed(
     r: Rules, words: Sequence[str], kind: str, *, a_end: int, i: int, j: int, cue: Cue
 ) -> bool:
     assert cue.label is not None
-    is_org = cue.org or words[j - 1] in r.org_heads.get(cue.label, ())
+    if cue.verb or kind == "subject_anchors":
+        # a verb cue only right after a subject ("we manufacture"), and nothing else there
+        return cue.verb and kind == "subject_anchors"
+    is_org = (
+        cue.org
+        or words[j - 1] in r.org_heads.get(cue.label, ())
+        or (j < len(words) and words[j] in r.org_nouns)
+    )
     if kind == "possession_anchors":
         return is_org
     if kind == "field_anchors":

@@ -30,7 +30,7 @@ ASCII_TOKEN = re.compile(
 )
 #: "(a|b)" one of, "[a|b]" optional; no nesting, so parsing is a single left-to-right scan.
 _GROUP = re.compile(r"\(([^()\[\]]*)\)|\[([^()\[\]]*)\]|([^()\[\]\s]+)")
-_MAX_EXPANSIONS = 512
+_MAX_EXPANSIONS = 10_000
 #: Written abbreviations of calendar words that transcripts and chat keep ("next qtr", "a yr"):
 #: every phrase with the full word also matches with its abbreviation.
 ABBREVIATIONS: dict[str, tuple[str, ...]] = {

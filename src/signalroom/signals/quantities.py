@@ -64,7 +64,8 @@ class Quantities:
     team_evidence: Found | None = None
     volume: float | None = None
     volume_evidence: Found | None = None
-    role_industry: str | None = None
+    #: the industry of the role nouns counted ("a dozen lawyers"): the detector uses it only
+    #: when the turn also names the speaker's organization ("here at the firm")
     role_evidence: Found | None = None
 
 
@@ -136,7 +137,6 @@ def find_quantities(r: Rules, tk: Tokens, nums: list[Num], hits: list[list[Hit]]
         out.team_evidence = Found("team_size", total, roles[0][1], roles[-1][2])
     for _value, i, j, _noun, label in roles:
         if label:
-            out.role_industry = label
             out.role_evidence = Found("industry", label, i, j)
             break
     if volumes:

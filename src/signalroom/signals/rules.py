@@ -47,6 +47,49 @@ class Alias:
 class Cue:
     label: str | None  # None: a phrase that looks like a cue but is not one
     org: bool
+    #: an activity said as a verb after a subject ("we manufacture", "our company builds")
+    verb: bool = False
+
+
+class CueIndex:
+    """Industry phrases by first word, each length looked up directly: the vocabulary has
+    thousands of phrases (the NAICS-derived taxonomy), most sharing a first word with many
+    others, so a bucket is never scanned. Read only after an anchor, never over every word."""
+
+    __slots__ = ("_index",)
+
+    def __init__(self) -> None:
+        self._index: dict[str, tuple[tuple[int, ...], dict[tuple[str, ...], Cue]]] = {}
+
+    def add(self, phrase: tuple[str, ...], cue: Cue) -> None:
+        lengths, table = self._index.get(phrase[0], ((), {}))
+        if phrase in table:  # the first entry wins: the hand-written files come first
+            return
+        table[phrase] = cue
+        if len(phrase) not in lengths:
+            lengths = tuple(sorted((*lengths, len(phrase)), reverse=True))
+        self._index[phrase[0]] = (lengths, table)
+
+    def match(self, words: Sequence[str], i: int) -> tuple[int, Cue | None]:
+        """Length and cue of the longest phrase starting at ``words[i]`` (0 if none)."""
+        entry = self._index.get(words[i])
+        if entry is None:
+            return 0, None
+        lengths, table = entry
+        n = len(words)
+        for size in lengths:
+            if i + size <= n:
+                cue = table.get(tuple(words[i : i + size]))
+                if cue is not None:
+                    return size, cue
+        return 0, None
+
+    def __len__(self) -> int:
+        return sum(len(table) for _, table in self._index.values())
+
+    def phrases(self) -> Iterable[tuple[str, ...]]:
+        for _, table in self._index.values():
+            yield from table
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,8 +131,14 @@ class Rules:
     common_before: frozenset[str] = frozenset()
     canonical: dict[str, str] = field(default_factory=dict)
     # industry
+    industry: CueIndex = field(default_factory=CueIndex)
     org_heads: dict[str, frozenset[str]] = field(default_factory=dict)
     blockers: PhraseIndex[bool] = field(default_factory=PhraseIndex)
+    #: job titles: "i'm the office manager at a ..." still describes the speaker's employer
+    role_words: frozenset[str] = frozenset()
+    #: generic organization nouns: an activity followed by one is an organization
+    #: ("our cabinet manufacturing company")
+    org_nouns: frozenset[str] = frozenset()
     max_gap: int = 4
     # urgency
     horizon_units: dict[str, float] = field(default_factory=dict)
@@ -288,19 +337,38 @@ def _compile_integrations(r: Rules, vocab: Vocabulary) -> None:
 
 def _compile_industries(r: Rules, vocab: Vocabulary) -> None:
     ctx = vocab.section("industry_context")
-    for label, entry in vocab.section("industries").items():
-        org = {p for pattern in entry.get("org", []) for p in expand(pattern)}
-        r.org_heads[label] = frozenset(p[-1] for p in org)
-        for pattern in entry.get("cues", []) + entry.get("org", []):
-            for phrase in expand(pattern):
-                r.add(INDUSTRY, " ".join(phrase), Cue(label, phrase in org))
+    heads: dict[str, set[str]] = {}
+    # the hand-written tables first (the first entry of a phrase wins), then the taxonomy
+    for section in ("industries", "industry_taxonomy"):
+        for label, entry in vocab.section(section).items():
+            org = {p for pattern in entry.get("org", []) for p in _phrases(pattern, section)}
+            heads.setdefault(label, set()).update(p[-1] for p in org if section == "industries")
+            for pattern in entry.get("org", []) + entry.get("cues", []):
+                for phrase in _phrases(pattern, section):
+                    r.industry.add(phrase, Cue(label, phrase in org))
+            for pattern in entry.get("activities", []):
+                for phrase in expand(pattern):
+                    r.industry.add(phrase, Cue(label, False, verb=True))
+    r.org_heads = {label: frozenset(words) for label, words in heads.items()}
+    ignore = Cue(None, False)
     for pattern in ctx.get("ignore", []):
-        r.add(INDUSTRY, pattern, Cue(None, False))
-    for kind in ("anchors", "possession_anchors", "field_anchors"):
+        for phrase in expand(pattern):
+            r.industry.add(phrase, ignore)
+    for kind in ("anchors", "possession_anchors", "field_anchors", "subject_anchors"):
         for pattern in ctx.get(kind, []):
             r.add(ANCHOR, pattern, kind)
     r.blockers = phrase_set(ctx.get("blockers", []))
+    r.role_words = frozenset(w for p in ctx.get("role_words", []) for w in words_of(p))
+    r.org_nouns = frozenset(w for p in ctx.get("org_nouns", []) for w in words_of(p))
     r.max_gap = int(ctx.get("max_gap", 4))
+
+
+def _phrases(pattern: str, section: str) -> list[tuple[str, ...]]:
+    """A table's phrases: the taxonomy's are plain words (no pattern syntax), so they are split
+    rather than expanded, which keeps building the tables fast."""
+    if section == "industry_taxonomy":
+        return [tuple(pattern.split())]
+    return expand(pattern)
 
 
 def _compile_urgency(r: Rules, vocab: Vocabulary) -> None:

@@ -19,7 +19,13 @@ from typing import Any
 from signalroom.errors import ConfigError
 from signalroom.signals.model import INDUSTRIES
 
-BUNDLED_FILES = ("integrations.toml", "industries.toml", "urgency.toml", "quantities.toml")
+BUNDLED_FILES = (
+    "integrations.toml",
+    "industries.toml",
+    "naics.toml",
+    "urgency.toml",
+    "quantities.toml",
+)
 #: The keys each table may have. A set: those keys; a dict: keys with their own schema;
 #: ``_EACH``: every key is a user-chosen name (a tool, an industry) with that schema;
 #: ``_FREE``: a table of user-chosen phrases (``"every day" = 30``).
@@ -31,9 +37,20 @@ _SCHEMA: dict[str, _Schema] = {
     "integration_context": frozenset(
         {"frame_before", "product_after", "common_before", "news", "negation", "negation_after"}
     ),
-    "industries": (_EACH, frozenset({"cues", "org", "roles"})),
+    "industries": (_EACH, frozenset({"cues", "org", "roles", "activities"})),
+    "industry_taxonomy": (_EACH, frozenset({"cues", "org"})),
     "industry_context": frozenset(
-        {"anchors", "possession_anchors", "field_anchors", "blockers", "max_gap", "ignore"}
+        {
+            "anchors",
+            "possession_anchors",
+            "field_anchors",
+            "subject_anchors",
+            "blockers",
+            "role_words",
+            "org_nouns",
+            "max_gap",
+            "ignore",
+        }
     ),
     "urgency": {
         "high": _FREE,
@@ -126,7 +143,7 @@ def _parse(text: str, where: str) -> dict[str, Any]:
             f"vocabulary file {where} has unknown section(s) {', '.join(unknown)}",
             hint=f"sections are {', '.join(sorted(_SECTIONS))}",
         )
-    for label in data.get("industries", {}):
+    for label in [*data.get("industries", {}), *data.get("industry_taxonomy", {})]:
         if label not in INDUSTRIES:
             raise ConfigError(
                 f"vocabulary file {where}: industry {label!r} is not one of the 16 labels",
