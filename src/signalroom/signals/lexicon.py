@@ -42,6 +42,14 @@ from signalroom.signals.tokens import Num, Tokens
 _NEAR = 4
 _NEGATION_REACH = 8
 _NEED_REACH = 6
+_PAST_REACH = 4
+_DENIALS = frozenset({"no", "not", "never", "isn't", "wasn't", "nothing", "without", "hardly"})
+#: Verbs of wishing: "we wanted to start right away" is a wish, whatever its tense.
+_WISHES = frozenset({"need", "needed", "want", "wanted", "wish", "wished", "hoped", "planned"})
+_IRREGULAR_PAST = frozenset(
+    """was were did had sent paid got went came left took made gave told said saw found
+    bought sold spent lost put set began ran fell felt kept brought thought heard""".split()
+)
 _STOPS = frozenset({".", "?", "!", ";", ","})
 _SENTENCE_ENDS = frozenset({".", "?", "!"})
 _ARTICLES = frozenset({"a", "an", "the"})
@@ -265,13 +273,15 @@ def find_urgency(r: Rules, tk: Tokens, nums: Sequence[Num], hits: list[list[Hit]
             continue
         if cue.near_need and not _beside(words, needs, i, j):
             continue
+        if cue.level == "high" and not cue.needs_intent and _past_or_denied(words, i):
+            continue  # "sent the money immediately", "no fire drill"
         rank = _LEVELS[cue.level]
         if best is None or rank > best[0]:
             best = (rank, i, j, cue.level)
     if not report:  # "the board meets in two weeks" says no one's timing
         for num in nums:
-            level, start, end, needs_intent = _horizon(r, words, num)
-            if level is None or (needs_intent and not intent):
+            level, start, end = _horizon(r, words, num)
+            if level is None or not intent:
                 continue
             if best is None or _LEVELS[level] > best[0]:
                 best = (_LEVELS[level], start, end, level)
@@ -279,6 +289,22 @@ def find_urgency(r: Rules, tk: Tokens, nums: Sequence[Num], hits: list[list[Hit]
         return None
     _, i, j, level = best
     return Found("urgency", level, i, j)
+
+
+def _past_or_denied(words: Sequence[str], i: int) -> bool:
+    """Whether a verb in the past tense or a denial comes just before ``words[i]`` in its
+    clause: "sent the money immediately" tells what happened, "no fire drill" denies haste."""
+    for k in range(i - 1, max(-1, i - 1 - _PAST_REACH), -1):
+        w = words[k]
+        if w in _STOPS:
+            return False
+        if w in _DENIALS:
+            return True
+        if w in _WISHES:
+            return False
+        if w in _IRREGULAR_PAST or (len(w) > 4 and w.endswith("ed") and w[-3] not in "e"):
+            return True
+    return False
 
 
 def _said_of_other(words: Sequence[str], others: Sequence[Hit], i: int) -> bool:
@@ -312,17 +338,17 @@ def _lead_start(r: Rules, words: Sequence[str], i: int) -> int:
     return k - 1 if k > 0 and words[k - 1] in r.horizon_lead else i
 
 
-def _horizon(r: Rules, words: Sequence[str], num: Num) -> tuple[str | None, int, int, bool]:
+def _horizon(r: Rules, words: Sequence[str], num: Num) -> tuple[str | None, int, int]:
     """Level and span of a horizon like "within about three months" (medium) or "two years
-    from now" (low), and whether it needs an intent in the turn: one with only a lead word
-    ("in", "within") does; one with a trailing word ("from now", "hence") says by itself that
-    it is a time ahead."""
+    from now" (low): a lead word ("in", "within") or a trailing one ("from now", "hence")
+    makes a count of days or months a time ahead. The caller asks for an intent in the turn
+    ("15 days from today, what will the date be" wants nothing)."""
     if num.value is None or num.j >= len(words) or words[num.j] not in r.horizon_units:
-        return None, 0, 0, False
+        return None, 0, 0
     size, _ = r.horizon_trail.match(words, num.j + 1)
     start = _lead_start(r, words, num.i)
     if start == num.i and not size:
-        return None, 0, 0, False
+        return None, 0, 0
     days = num.value * r.horizon_units[words[num.j]]
     level = "high" if days <= r.high_max_days else "medium" if days <= r.medium_max_days else "low"
-    return level, start, num.j + 1 + size, not size
+    return level, start, num.j + 1 + size

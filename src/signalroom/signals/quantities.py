@@ -47,12 +47,21 @@ _HARD_STOPS = frozenset({".", "?", "!", ";"})
 _ONE_OFF_BEFORE = frozenset({"to", "can't", "cannot", "couldn't", "won't", "wouldn't", "didn't"})
 #: Approximators that follow a number: "a dozen or so", "fifty ish", "20 odd".
 _AFTER_NUMBER = frozenset({"or", "ish", "give", "odd", "plus", "some"})
+#: Plural words that never count work items: times, sizes, amounts, body counts.
+_NOT_ITEMS = frozenset(
+    """times hours minutes seconds days weeks months years nights mornings evenings
+    dollars pounds euros cents bucks rupees yen miles kilometers kilometres meters metres
+    feet inches yards gallons liters litres ounces grams kilos kilograms tons tonnes
+    degrees calories steps reps sets laps points percents bits bytes megabytes gigabytes
+    kids sons daughters dogs cats friends parents siblings grandkids bedrooms bathrooms
+    others ones things guys folks lots tons""".split()
+)
 _YEAR_BEFORE = frozenset({"in", "since", "from", "until", "till", "by", "of", "the", "year"})
 
 
 @dataclass(slots=True)
 class _Head:
-    kind: str  # "generic" | "role" | "volume" | "bare" | "open"
+    kind: str  # "generic" | "role" | "volume" | "guess" | "bare" | "open"
     start: int
     end: int
     label: str = ""
@@ -79,14 +88,19 @@ def find_quantities(r: Rules, tk: Tokens, nums: list[Num], hits: list[list[Hit]]
     words = tk.words
     starts = {n.i for n in nums}
     generic: list[tuple[int, int, int]] = []  # (value, i, j)
+    #: counts said with "would use it": a narrower group named as the users wins
+    #: ("142 people on the floor, but only the twelve supervisors would use it")
+    users: list[tuple[int, int, int]] = []
     roles: list[tuple[int, int, int, str, str]] = []  # (value, i, j, noun, industry)
     volumes: list[tuple[float, int, int, str]] = []
     for i, j, value in hits[TEAM_PHRASE]:
         generic.append((value, i, j))
+    booked = _booked_sentences(tk, hits[TEAM_CONTEXT])
     for num in nums:
         if num.value is None or num.money or _is_label(r, words, num):
             continue
-        head = _head(r, words, num.j, starts)
+        after = num.j + 1 if _of_after_dozens(words, num) else num.j
+        head = _head(r, words, after, starts)
         if head is None:
             continue
         if head.kind in ("generic", "role") and hits[RATE]:
@@ -110,7 +124,7 @@ def find_quantities(r: Rules, tk: Tokens, nums: list[Num], hits: list[list[Hit]]
             if (
                 num.value < 1
                 or num.value != int(num.value)
-                or _team_blocked(r, words, num, head, hits)
+                or _team_blocked(r, tk, num, head, hits, booked)
             ):
                 continue
             if head.kind == "role":
@@ -118,15 +132,24 @@ def find_quantities(r: Rules, tk: Tokens, nums: list[Num], hits: list[list[Hit]]
                 roles.append((int(num.value), num.i, head.end, noun, head.label))
             else:
                 generic.append((int(num.value), start, max(head.end, num.j)))
-        elif head.kind == "volume":
-            factor, end = _rate(words, num, head.end, starts, hits[RATE])
-            if factor is None and _has_verb(r, words, num.i, hits[VOLUME_VERB]):
+            if hits[TEAM_USE] and _used_by(words, num, hits, starts):
+                users.append((int(num.value), start, max(head.end, num.j)))
+        elif head.kind in ("volume", "guess"):
+            # a noun of no table counts as a work item only with a period ("one hundred
+            # thousand shipping labels a week"), never with a verb alone
+            reach = _RATE_WINDOW if head.kind == "volume" else _NEXT_RATE
+            factor, end = _rate(words, num, head.end, starts, hits[RATE], reach=reach)
+            if factor is None and head.kind == "volume" and _has_verb(r, words, num.i, hits[VOLUME_VERB]):
                 factor = 1.0
             if factor is not None:
                 noun = " ".join(words[head.start : head.end])
                 volumes.append((num.value * factor, num.i, max(head.end, end), noun))
     out = Quantities()
-    if generic:
+    if users:
+        value, i, j = users[-1]
+        out.team = value
+        out.team_evidence = Found("team_size", value, i, j)
+    elif generic:
         value, i, j = generic[-1]  # a later figure corrects an earlier one ("so nine users")
         out.team = value
         out.team_evidence = Found("team_size", value, i, j)
@@ -146,6 +169,11 @@ def find_quantities(r: Rules, tk: Tokens, nums: list[Num], hits: list[list[Hit]]
         out.volume = rounded
         out.volume_evidence = Found("monthly_volume", rounded, best[1], best[2])
     return out
+
+
+def _of_after_dozens(words: list[str], num: Num) -> bool:
+    """"two hundred dozens of units": the noun is after "of"."""
+    return num.j < len(words) and words[num.j] == "of" and words[num.j - 1] == "dozens"
 
 
 def _is_label(r: Rules, words: list[str], num: Num) -> bool:
@@ -170,11 +198,14 @@ def _head(r: Rules, words: list[str], j: int, starts: set[int]) -> _Head | None:
     seen = 0
     people = True  # "5 more people" and "3 new hires" are not today's headcount
     cues = r.head_cues
+    guess = -1  # the first plural word of no table: perhaps a work item of a trade we lack
     while k < n and seen < _HEAD_WINDOW:
         if k in starts:  # another number: "a team of 25 handling 2,000 tickets a week"
             return _Head("open", j, j) if k > bare_at and people else None
         flags = cues.get(words[k], 0)  # which tables have a phrase starting with this word
         if not flags:
+            if guess < 0 and _plural_noun(words[k]):
+                guess = k
             seen += 1
             k += 1
             continue
@@ -204,6 +235,8 @@ def _head(r: Rules, words: list[str], j: int, starts: set[int]) -> _Head | None:
         if flags & HEAD_STOP or (flags & HEAD_BOUNDARY and r.boundary.match(words, k)[0]):
             if k == bare_at and people:
                 return _Head("bare", j, j)
+            if guess >= 0 and k == guess + 1:
+                return _Head("guess", guess, k)
             return _Head("open", j, j) if people else None
         if flags & HEAD_MODIFIER:
             people = False
@@ -211,8 +244,21 @@ def _head(r: Rules, words: list[str], j: int, starts: set[int]) -> _Head | None:
         k += 1
     if k >= n and k == bare_at:
         return _Head("bare", j, j)
+    if guess >= 0 and (k >= n or k == guess + 1):
+        return _Head("guess", guess, guess + 1)
     # no noun nearby ("a team of 12 using hubspot"): only a strong cue makes it a headcount
     return _Head("open", j, j) if people else None
+
+
+def _plural_noun(word: str) -> bool:
+    """A word that can be a plural count noun: letters ending in "s", not "-ss"/"-us"/"-is"."""
+    return (
+        len(word) > 3
+        and word[-1] == "s"
+        and word[-2] not in "su'"
+        and word.isalpha()
+        and word not in _NOT_ITEMS
+    )
 
 
 def _skip_back(r: Rules, words: list[str], i: int) -> int:
@@ -240,10 +286,13 @@ def _left_cue(r: Rules, words: list[str], i: int, *, strong: bool = False) -> in
     return end - size if size else -1
 
 
-def _team_blocked(r: Rules, words: list[str], num: Num, head: _Head, hits: list[list[Hit]]) -> bool:
-    blocks_before, blocks_after = hits[TEAM_BLOCK_BEFORE], hits[TEAM_BLOCK_AFTER]
-    if hits[TEAM_CONTEXT] and _same_sentence(words, hits[TEAM_CONTEXT], num.i):
+def _team_blocked(
+    r: Rules, tk: Tokens, num: Num, head: _Head, hits: list[list[Hit]], booked: list[bool] | None
+) -> bool:
+    words = tk.words
+    if booked is not None and booked[num.i]:
         return True
+    blocks_before, blocks_after = hits[TEAM_BLOCK_BEFORE], hits[TEAM_BLOCK_AFTER]
     if not blocks_before and not blocks_after:
         return False
     before = _skip_back(r, words, num.i)
@@ -256,13 +305,23 @@ def _team_blocked(r: Rules, words: list[str], num: Num, head: _Head, hits: list[
     return False
 
 
-def _same_sentence(words: list[str], spans: list[Hit], i: int) -> bool:
-    """Whether one of ``spans`` is in the sentence of ``words[i]``."""
-    for s, e, _ in spans:
-        lo, hi = (e, i) if e <= i else (i, s)
-        if _HARD_STOPS.isdisjoint(words[lo:hi]):
-            return True
-    return False
+def _booked_sentences(tk: Tokens, context: list[Hit]) -> list[bool] | None:
+    """For each token, whether its sentence speaks of a booking, a ride or a show (a context
+    phrase or a clock time such as "8:30" is in it); None when no sentence does. Two passes
+    over the tokens at most."""
+    words = tk.words
+    marks = [i for i, _, _ in context]
+    marks.extend(i for i in tk.digits if ":" in words[i])
+    if not marks:
+        return None
+    sentence = [0] * len(words)
+    current = 0
+    for k, w in enumerate(words):
+        sentence[k] = current
+        if w in _HARD_STOPS:
+            current += 1
+    flagged = {sentence[i] for i in marks}
+    return [sentence[k] in flagged for k in range(len(words))]
 
 
 def _used_by(words: list[str], num: Num, hits: list[list[Hit]], starts: set[int]) -> int:

@@ -34,7 +34,7 @@ EXTRA_SCALES = {
 }  # fmt: skip
 #: Letter suffixes of written amounts: "3k", "2.5k", "1.2m", "4bn".
 SUFFIXES = {"k": 1e3, "m": 1e6, "mm": 1e6, "b": 1e9, "bn": 1e9}
-_MULTIPLIERS = {"dozen": 12.0, "couple": 2.0}
+_MULTIPLIERS = {"dozen": 12.0, "dozens": 12.0, "couple": 2.0}
 #: Fractions said before "of a <scale>": "three quarters of a million", "a third of a million".
 FRACTIONS = {"quarter": 0.25, "quarters": 0.25, "third": 1 / 3, "thirds": 1 / 3}
 NUMBER_WORDS = set(UNITS) | TENS | set(SCALES) | set(EXTRA_SCALES) | set(_MULTIPLIERS)
@@ -430,6 +430,8 @@ def _couple_counts(words: Sequence[str], k: int) -> bool:
     """Whether dozen/couple is a number here: "a couple of us", "couple hundred", "a dozen"."""
     if words[k] == "dozen":
         return True
+    if words[k] == "dozens":  # "two hundred dozens" is a number, "dozens of" alone is vague
+        return k > 0 and words[k - 1] in NUMBER_WORDS and words[k - 1] not in _MULTIPLIERS
     nxt = words[k + 1] if k + 1 < len(words) else ""
     return nxt in SCALES or nxt == "of" or (k > 0 and words[k - 1] in ("a", "the"))
 
