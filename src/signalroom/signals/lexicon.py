@@ -43,12 +43,16 @@ _NEAR = 4
 _NEGATION_REACH = 8
 _NEED_REACH = 6
 _PAST_REACH = 4
+_CLAUSE_REACH = 10
 _DENIALS = frozenset({"no", "not", "never", "isn't", "wasn't", "nothing", "without", "hardly"})
 #: Verbs of wishing: "we wanted to start right away" is a wish, whatever its tense.
-_WISHES = frozenset({"need", "needed", "want", "wanted", "wish", "wished", "hoped", "planned"})
+_WISHES = frozenset(
+    """need needs needed want wants wanted wish wished hope hoped planned like get got have
+    please can could would let let's make""".split()
+)
 _IRREGULAR_PAST = frozenset(
-    """was were did had sent paid got went came left took made gave told said saw found
-    bought sold spent lost put set began ran fell felt kept brought thought heard""".split()
+    """was were did had sent paid went came left took gave told said saw found bought sold
+    spent lost began ran fell felt kept brought thought heard""".split()
 )
 _STOPS = frozenset({".", "?", "!", ";", ","})
 _SENTENCE_ENDS = frozenset({".", "?", "!"})
@@ -292,19 +296,20 @@ def find_urgency(r: Rules, tk: Tokens, nums: Sequence[Num], hits: list[list[Hit]
 
 
 def _past_or_denied(words: Sequence[str], i: int) -> bool:
-    """Whether a verb in the past tense or a denial comes just before ``words[i]`` in its
-    clause: "sent the money immediately" tells what happened, "no fire drill" denies haste."""
-    for k in range(i - 1, max(-1, i - 1 - _PAST_REACH), -1):
+    """Whether haste at ``words[i]`` is told of the past or denied in its clause: "sent the
+    money immediately", "no fire drill". A wish or a request in the clause ("i want this
+    handled right away", "get it set up asap") makes it the speaker's haste after all."""
+    past = denied = False
+    for k in range(i - 1, max(-1, i - 1 - _CLAUSE_REACH), -1):
         w = words[k]
         if w in _STOPS:
-            return False
-        if w in _DENIALS:
-            return True
+            break
         if w in _WISHES:
             return False
-        if w in _IRREGULAR_PAST or (len(w) > 4 and w.endswith("ed") and w[-3] not in "e"):
-            return True
-    return False
+        if i - k <= _PAST_REACH:
+            denied = denied or w in _DENIALS
+            past = past or w in _IRREGULAR_PAST or (len(w) > 4 and w.endswith("ed") and w[-3] != "e")
+    return past or denied
 
 
 def _said_of_other(words: Sequence[str], others: Sequence[Hit], i: int) -> bool:

@@ -103,6 +103,16 @@ def find_quantities(r: Rules, tk: Tokens, nums: list[Num], hits: list[list[Hit]]
         head = _head(r, words, after, starts)
         if head is None:
             continue
+        if head.kind == "guess":
+            # a noun of no table counts as a work item only with a period ("one hundred
+            # thousand shipping labels a week"); without one it may still count people
+            # ("100,000 students and staff would have access")
+            factor, end = _rate(words, num, head.end, starts, hits[RATE], reach=_NEXT_RATE)
+            if factor is not None:
+                noun = " ".join(words[head.start : head.end])
+                volumes.append((num.value * factor, num.i, max(head.end, end), noun))
+                continue
+            head = _Head("open", num.j, num.j)
         if head.kind in ("generic", "role") and hits[RATE]:
             # a headcount noun said with a period counts arrivals, not a team ("5 new hires a
             # month", "200 leads a week"); the noun may also be a work item
@@ -134,12 +144,9 @@ def find_quantities(r: Rules, tk: Tokens, nums: list[Num], hits: list[list[Hit]]
                 generic.append((int(num.value), start, max(head.end, num.j)))
             if hits[TEAM_USE] and _used_by(words, num, hits, starts):
                 users.append((int(num.value), start, max(head.end, num.j)))
-        elif head.kind in ("volume", "guess"):
-            # a noun of no table counts as a work item only with a period ("one hundred
-            # thousand shipping labels a week"), never with a verb alone
-            reach = _RATE_WINDOW if head.kind == "volume" else _NEXT_RATE
-            factor, end = _rate(words, num, head.end, starts, hits[RATE], reach=reach)
-            if factor is None and head.kind == "volume" and _has_verb(r, words, num.i, hits[VOLUME_VERB]):
+        elif head.kind == "volume":
+            factor, end = _rate(words, num, head.end, starts, hits[RATE])
+            if factor is None and _has_verb(r, words, num.i, hits[VOLUME_VERB]):
                 factor = 1.0
             if factor is not None:
                 noun = " ".join(words[head.start : head.end])

@@ -274,10 +274,13 @@ def compile_rules(vocab: Vocabulary) -> Rules:
 def _compile_team(r: Rules, vocab: Vocabulary) -> None:
     team = vocab.section("team")
     r.team_generic = phrase_set(team.get("generic", []))
-    r.team_roles = PhraseIndex((p, "") for p in team.get("roles", []))
+    # an industry's roles first: a role in both lists keeps its industry
+    r.team_roles = PhraseIndex()
     for label, entry in vocab.section("industries").items():
         for role in entry.get("roles", []):
             r.team_roles.add(role, label)
+    for role in team.get("roles", []):
+        r.team_roles.add(role, "")
     strong = team.get("strong_left_cues", [])
     r.team_left = phrase_set(team.get("left_cues", []) + strong)
     r.team_left_strong = phrase_set(strong)
