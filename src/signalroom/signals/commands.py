@@ -80,7 +80,9 @@ def detect_command(
     if score is None and (as_json or min_f1 is not None):
         fail("--json and --min-f1 go with --score", hint="signalroom detect --score GOLD.jsonl")
     if score is not None and file is not None:
-        fail("give either FILE or --score GOLD.jsonl, not both", hint="see signalroom detect --help")
+        fail(
+            "give either FILE or --score GOLD.jsonl, not both", hint="see signalroom detect --help"
+        )
     settings = load_settings(home)
     extra = [p if p.is_absolute() else settings.home / p for p in settings.signals.vocabulary_files]
     detector = Detector(load_vocabulary(extra)) if extra else default_detector()
@@ -112,7 +114,9 @@ def _score(detector: Detector, path: Path, *, as_json: bool, min_f1: float | Non
         with path.open(encoding="utf-8") as handle:
             gold = read_gold(handle, str(path))
     except OSError as exc:
-        fail(f"cannot read {path}: {exc.strerror or exc}", hint="give a readable JSONL file", code=2)
+        fail(
+            f"cannot read {path}: {exc.strerror or exc}", hint="give a readable JSONL file", code=2
+        )
     except UnicodeDecodeError as exc:
         fail(f"{path}: not UTF-8 text ({exc.reason})", hint="convert the file to UTF-8", code=2)
     except GoldError as exc:

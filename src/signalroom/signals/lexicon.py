@@ -23,11 +23,10 @@ from signalroom.signals.rules import (
     INTEGRATION,
     INTENT,
     MAX_PHRASE,
-    NEGATION,
     NEED,
+    NEGATION,
     NEGATION_AFTER,
     NEWS,
-    OTHER_PARTY,
     REPORT,
     URGENCY,
     Alias,
@@ -44,15 +43,29 @@ _NEGATION_REACH = 8
 _NEED_REACH = 6
 _PAST_REACH = 4
 _CLAUSE_REACH = 10
-_DENIALS = frozenset({"no", "not", "never", "isn't", "wasn't", "nothing", "without", "hardly"})
-#: Verbs of wishing: "we wanted to start right away" is a wish, whatever its tense.
-_WISHES = frozenset(
-    """need needs needed want wants wanted wish wished hope hoped planned like get got have
-    please can could would let let's make""".split()
+_SPEAKER = frozenset(
+    {"i", "we", "i'm", "we're", "i'd", "we'd", "i've", "we've", "i'll", "we'll", "me", "us", "our"}
 )
-_IRREGULAR_PAST = frozenset(
-    """was were did had sent paid went came left took gave told said saw found bought sold
-    spent lost began ran fell felt kept brought thought heard""".split()
+_PAST_MARKERS = frozenset({"last", "ago", "yesterday", "earlier"})
+_DENIALS = frozenset({"no", "not", "never", "isn't", "wasn't", "nothing", "without", "hardly"})
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+#: Verbs of wishing: "we wanted to start right away" is a wish, whatever its tense.
+_WISHES = _words(
+    """
+    need needs needed want wants wanted wish wished hope hoped planned like get got have
+    please can could would let let's make
+    """
+)
+_IRREGULAR_PAST = _words(
+    """
+    was were did had sent paid went came left took gave told said saw found bought sold
+    spent lost began ran fell felt kept brought thought heard
+    """
 )
 _STOPS = frozenset({".", "?", "!", ";", ","})
 _SENTENCE_ENDS = frozenset({".", "?", "!"})
@@ -63,14 +76,32 @@ _FIELD_WORDS = frozenset({"industry", "business", "space", "sector", "field", "w
 _LEVELS = {"low": 1, "medium": 2, "high": 3}
 _SUBJECT_ADVERBS = frozenset(
     {"also", "mostly", "mainly", "primarily", "basically", "just", "actually", "currently",
-     "really", "only", "largely", "mainly", "specifically", "essentially"}
+     "really", "only", "largely", "specifically", "essentially"}
 )  # fmt: skip
 #: Words that link a job title to the employer: "the office manager at a dental practice".
 _EMPLOYER_LINKS = frozenset({"at", "for", "with", "of"})
 #: Words a turn may open with before a fragment ("so, small law firm, ...").
-_OPENERS = frozenset({"so", "yeah", "yes", "well", "okay", "ok", "oh", "um", "uh", "hi", "hey", ","})
+_OPENERS = frozenset(
+    {"so", "yeah", "yes", "well", "okay", "ok", "oh", "um", "uh", "hi", "hey", ","}
+)
 #: Words that make a fragment's noun someone else's or a request ("the hospital, ...").
-_NOT_MODIFIERS = frozenset({"the", "my", "your", "his", "her", "their", "this", "that", "any", "some", "nearest", "closest", "best"})
+_NOT_MODIFIERS = frozenset(
+    {
+        "the",
+        "my",
+        "your",
+        "his",
+        "her",
+        "their",
+        "this",
+        "that",
+        "any",
+        "some",
+        "nearest",
+        "closest",
+        "best",
+    }
+)
 _FRAGMENT_LEAD = 3
 _OWN = frozenset({"our", "my", "the", "this"})
 _FRAGMENT_ENDS = frozenset({",", ".", "!", ";", "here", "with", "and", "of"})
@@ -155,10 +186,7 @@ def find_industry(r: Rules, tk: Tokens, hits: list[list[Hit]]) -> Found | None:
 def names_own_org(r: Rules, words: Sequence[str]) -> bool:
     """Whether the turn names the speaker's organization with a generic noun: "our firm",
     "here at the practice", "my company" (not "the claims department")."""
-    for k in range(1, len(words)):
-        if words[k] in r.org_nouns and words[k - 1] in _OWN:
-            return True
-    return False
+    return any(words[k] in r.org_nouns and words[k - 1] in _OWN for k in range(1, len(words)))
 
 
 def _described(
@@ -169,7 +197,9 @@ def _described(
     best: tuple[int, int, str] | None = None
     blockers = r.blockers.firsts
     gap = 0
-    titled = False  # a job title was said: "i'm the office manager at a ..."
+    # a job title or department was said: "i'm the office manager at a ...", and after a work
+    # anchor the employer may follow one ("i work in accounts payable at a hospital")
+    titled = kind == "work_anchors"
     n = len(words)
     k = a_end
     if kind == "subject_anchors" and k < n and words[k] in _SUBJECT_ADVERBS:
@@ -188,8 +218,14 @@ def _described(
         w = words[k]
         if w in r.role_words:
             titled = True
-        elif titled and w in _EMPLOYER_LINKS and kind == "anchors":
+        elif (
+            titled
+            and w in _EMPLOYER_LINKS
+            and kind != "subject_anchors"
+            and (w != "of" or (k + 1 < n and words[k + 1] in _ARTICLES))
+        ):
             titled = False  # "... manager at a ...": the employer follows
+            kind = "anchors"
             gap = 0
             k += 1
             continue
@@ -264,10 +300,9 @@ def find_urgency(r: Rules, tk: Tokens, nums: Sequence[Num], hits: list[list[Hit]
     if not hits[URGENCY] and not nums:
         return None
     words = tk.words
-    others = hits[OTHER_PARTY]
     # an intent said of someone else ("my boss needs his report by friday") is not the speaker's
-    intents = [h for h in hits[INTENT] if not (others and _said_of_other(words, others, h[0]))]
-    needs = [h for h in hits[NEED] if not (others and _said_of_other(words, others, h[0]))]
+    intents = [h for h in hits[INTENT] if not _said_of_other(r, words, h[0])]
+    needs = [h for h in hits[NEED] if not _said_of_other(r, words, h[0])]
     intent = bool(intents)
     report = bool(hits[REPORT])
     best: tuple[int, int, int, str] | None = None  # (rank, i, j, level)
@@ -277,7 +312,7 @@ def find_urgency(r: Rules, tk: Tokens, nums: Sequence[Num], hits: list[list[Hit]
             continue
         if cue.near_need and not _beside(words, needs, i, j):
             continue
-        if cue.level == "high" and not cue.needs_intent and _past_or_denied(words, i):
+        if cue.level == "high" and not cue.needs_intent and _past_or_denied(words, i, j):
             continue  # "sent the money immediately", "no fire drill"
         rank = _LEVELS[cue.level]
         if best is None or rank > best[0]:
@@ -295,11 +330,16 @@ def find_urgency(r: Rules, tk: Tokens, nums: Sequence[Num], hits: list[list[Hit]
     return Found("urgency", level, i, j)
 
 
-def _past_or_denied(words: Sequence[str], i: int) -> bool:
+def _past_or_denied(words: Sequence[str], i: int, j: int) -> bool:
     """Whether haste at ``words[i]`` is told of the past or denied in its clause: "sent the
     money immediately", "no fire drill". A wish or a request in the clause ("i want this
     handled right away", "get it set up asap") makes it the speaker's haste after all."""
     past = denied = False
+    for k in range(j, min(len(words), j + _PAST_REACH + 2)):
+        if words[k] in _STOPS:
+            break
+        if words[k] in _PAST_MARKERS:  # "shut us off last friday"
+            past = True
     for k in range(i - 1, max(-1, i - 1 - _CLAUSE_REACH), -1):
         w = words[k]
         if w in _STOPS:
@@ -308,15 +348,23 @@ def _past_or_denied(words: Sequence[str], i: int) -> bool:
             return False
         if i - k <= _PAST_REACH:
             denied = denied or w in _DENIALS
-            past = past or w in _IRREGULAR_PAST or (len(w) > 4 and w.endswith("ed") and w[-3] != "e")
+            past = past or w in _IRREGULAR_PAST or _regular_past(w)
     return past or denied
 
 
-def _said_of_other(words: Sequence[str], others: Sequence[Hit], i: int) -> bool:
-    """Whether a third party is the subject just before ``words[i]`` ("he needs", "my boss
-    wants"): one of ``others`` ends at most two words before, with no clause break between."""
-    for s, e, _ in within(others, i - 2 - MAX_PHRASE, i):
-        if i - 2 <= e <= i and _STOPS.isdisjoint(words[e:i]):
+def _regular_past(word: str) -> bool:
+    """ "-ed" past tense, not "-eed" ("sent" is irregular; "need", "speed" are not past)."""
+    return len(word) > 4 and word.endswith("ed") and word[-3] != "e"
+
+
+def _said_of_other(r: Rules, words: Sequence[str], i: int) -> bool:
+    """Whether the subject of the clause before ``words[i]`` is someone else: the nearest
+    person named before it ("my manager wants it live") is not the speaker ("i", "we")."""
+    for k in range(i - 1, max(-1, i - 1 - _CLAUSE_REACH), -1):
+        w = words[k]
+        if w in _STOPS or w in _SPEAKER:
+            return False
+        if w in r.other_party:
             return True
     return False
 

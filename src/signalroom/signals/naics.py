@@ -103,38 +103,49 @@ LABELS: dict[str, str | None] = {
     "92": "government",
 }
 
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 #: Establishment nouns that may stand alone ("hospitals", "refineries").
-SPECIFIC_HEADS = frozenset(
-    """hospitals clinics banks pharmacies hotels motels restaurants schools universities
-    colleges academies refineries foundries sawmills breweries distilleries wineries bakeries
-    dealerships brokerages insurers lenders museums theaters theatres newspapers magazines
-    publishers broadcasters courts churches synagogues mosques temples charities
-    laboratories labs casinos resorts inns hostels cafes cafeterias caterers supermarkets
-    pharmacists dentists physicians lawyers attorneys architects realtors
-    """.split()
+SPECIFIC_HEADS = _words(
+    """
+    hospitals clinics banks pharmacies hotels motels restaurants schools universities
+    colleges academies refineries foundries sawmills breweries distilleries wineries
+    bakeries dealerships brokerages insurers lenders museums theaters theatres
+    newspapers magazines publishers broadcasters courts churches synagogues mosques
+    temples charities laboratories labs casinos resorts inns hostels cafes cafeterias
+    caterers supermarkets pharmacists dentists physicians lawyers attorneys architects
+    realtors
+    """
 )
 #: Establishment nouns that need a modifier ("law offices", never "offices" alone).
-GENERIC_HEADS = frozenset(
-    """offices firms stores shops agencies centers centres companies practices services
+GENERIC_HEADS = _words(
+    """
+    offices firms stores shops agencies centers centres companies practices services
     facilities contractors dealers organizations associations plants mills stations
     departments bureaus studios carriers operators builders unions societies foundations
     institutes networks cooperatives trusts funds authorities commissions districts
     homes houses camps clubs parks terminals warehouses yards depots garages galleries
     libraries programs systems providers manufacturers producers distributors makers
-    outlets markets boutiques salons halls chains groups councils boards""".split()
+    outlets markets boutiques salons halls chains groups councils boards
+    """
 )
 #: Head words that name an activity besides those in "-ing" ("trucking", "manufacturing").
 _ACTIVITY_NOUNS = frozenset({"construction", "transportation", "insurance", "publishing"})
 #: Activity words too common in speech to stand alone as a cue ("building", "training").
-_TOO_COMMON = frozenset(
-    """building training operation operations management production administration
+_TOO_COMMON = _words(
+    """
+    building training operation operations management production administration
     distribution installation service services rental leasing trading repair maintenance
     processing recovery storage marketing development planning engineering finishing
     printing packing packaging cleaning cutting testing mining drilling selling buying
     consulting support supply supplies education transportation delivery dining
     entertainment gaming recreation employment funding lending banking brokerage
-    investment exchange communications broadcasting advertising design research
-    medicine health care therapy treatment counseling nursing teaching""".split()
+    investment exchange communications broadcasting advertising design research medicine
+    health care therapy treatment counseling nursing teaching
+    """
 )
 _MIN_SHARE = 0.75
 _MAX_WORDS = 4
@@ -155,8 +166,9 @@ def head_words(description: str) -> list[str]:
     text = re.sub(r"\([^)]*\)", " ", description.lower().replace("\u2019", "'"))
     text = text.split(",")[0].replace("-", " ").replace("/", " ")
     words = []
-    for w in _WORD.findall(text):
-        if w.endswith("'s") or text[text.find(w) + len(w) : text.find(w) + len(w) + 1] == "'":
+    for match in _WORD.finditer(text):
+        w = match.group()
+        if w.endswith("'s") or text[match.end() : match.end() + 1] == "'":
             w = w.removesuffix("'s") + "'"
         if w not in ("and", "or", "except", "e", "g", "i", "nec"):
             words.append(w)
@@ -287,7 +299,9 @@ def to_toml(table: dict[str, dict[str, list[str]]], source: str, entries: int) -
 
 def main(argv: list[str]) -> int:
     if len(argv) != 1:
-        print("usage: python -m signalroom.signals.naics 2022_NAICS_Index_File.csv", file=sys.stderr)
+        print(
+            "usage: python -m signalroom.signals.naics 2022_NAICS_Index_File.csv", file=sys.stderr
+        )
         return 2
     path = Path(argv[0])
     rows = read_index(path)

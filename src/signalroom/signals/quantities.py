@@ -47,14 +47,23 @@ _HARD_STOPS = frozenset({".", "?", "!", ";"})
 _ONE_OFF_BEFORE = frozenset({"to", "can't", "cannot", "couldn't", "won't", "wouldn't", "didn't"})
 #: Approximators that follow a number: "a dozen or so", "fifty ish", "20 odd".
 _AFTER_NUMBER = frozenset({"or", "ish", "give", "odd", "plus", "some"})
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 #: Plural words that never count work items: times, sizes, amounts, body counts.
-_NOT_ITEMS = frozenset(
-    """times hours minutes seconds days weeks months years nights mornings evenings
-    dollars pounds euros cents bucks rupees yen miles kilometers kilometres meters metres
-    feet inches yards gallons liters litres ounces grams kilos kilograms tons tonnes
-    degrees calories steps reps sets laps points percents bits bytes megabytes gigabytes
-    kids sons daughters dogs cats friends parents siblings grandkids bedrooms bathrooms
-    others ones things guys folks lots tons""".split()
+_NOT_ITEMS = _words(
+    """
+    times hours minutes seconds days weeks months years nights mornings evenings dollars
+    pounds euros cents bucks rupees yen miles kilometers kilometres meters metres feet
+    inches yards gallons liters litres ounces grams kilos kilograms tons tonnes degrees
+    calories steps reps sets laps points percents bits bytes megabytes gigabytes kids
+    sons daughters dogs cats friends parents siblings grandkids bedrooms bathrooms
+    others ones things guys folks lots tons views pageviews visitors visits impressions
+    clicks downloads followers subscribers likes streams listeners viewers readers
+    """
 )
 _YEAR_BEFORE = frozenset({"in", "since", "from", "until", "till", "by", "of", "the", "year"})
 
@@ -131,19 +140,23 @@ def find_quantities(r: Rules, tk: Tokens, nums: list[Num], hits: list[list[Hit]]
                     if not used:
                         continue
                     start, head.end = num.i, used
-            if (
-                num.value < 1
-                or num.value != int(num.value)
-                or _team_blocked(r, tk, num, head, hits, booked)
-            ):
+            if num.value < 1 or num.value != int(num.value):
                 continue
+            if generic and head.kind != "role" and _another(words, num.i):
+                # "25 people in sales and another 10 in support"
+                total = generic[-1][0] + int(num.value)
+                generic.append((total, generic[-1][1], max(head.end, num.j)))
+                continue
+            if _team_blocked(r, tk, num, head, hits, booked):
+                continue
+            count = int(num.value) + (1 if _plus_me(words, num.i) else 0)  # "me plus four"
             if head.kind == "role":
                 noun = " ".join(words[head.start : head.end])
-                roles.append((int(num.value), num.i, head.end, noun, head.label))
+                roles.append((count, num.i, head.end, noun, head.label))
             else:
-                generic.append((int(num.value), start, max(head.end, num.j)))
+                generic.append((count, start, max(head.end, num.j)))
             if hits[TEAM_USE] and _used_by(words, num, hits, starts):
-                users.append((int(num.value), start, max(head.end, num.j)))
+                users.append((count, start, max(head.end, num.j)))
         elif head.kind == "volume":
             factor, end = _rate(words, num, head.end, starts, hits[RATE])
             if factor is None and _has_verb(r, words, num.i, hits[VOLUME_VERB]):
@@ -178,8 +191,20 @@ def find_quantities(r: Rules, tk: Tokens, nums: list[Num], hits: list[list[Hit]]
     return out
 
 
+def _another(words: list[str], i: int) -> bool:
+    return i > 0 and words[i - 1] in ("another", "more")
+
+
+def _plus_me(words: list[str], i: int) -> bool:
+    """Whether the speaker is added to a count: "me and four others", "myself plus two"."""
+    k = i - 1
+    if k >= 0 and words[k] == "my":
+        k -= 1
+    return k > 0 and words[k] in ("plus", "and") and words[k - 1] in ("me", "myself")
+
+
 def _of_after_dozens(words: list[str], num: Num) -> bool:
-    """"two hundred dozens of units": the noun is after "of"."""
+    """In "two hundred dozens of units" the noun comes after "of"."""
     return num.j < len(words) and words[num.j] == "of" and words[num.j - 1] == "dozens"
 
 
@@ -233,12 +258,12 @@ def _head(r: Rules, words: list[str], j: int, starts: set[int]) -> _Head | None:
                 size, label = r.team_roles.match(words, k)
                 if size:
                     return _Head("role", k, k + size, label or "")
+        if flags & HEAD_OTHER and r.other_heads.match(words, k)[0]:
+            return None  # before work items: "page views" is no count of pages
         if flags & HEAD_VOLUME:
             size, _ = r.volume_nouns.match(words, k)
             if size:
                 return _Head("volume", k, k + size)
-        if flags & HEAD_OTHER and r.other_heads.match(words, k)[0]:
-            return None
         if flags & HEAD_STOP or (flags & HEAD_BOUNDARY and r.boundary.match(words, k)[0]):
             if k == bare_at and people:
                 return _Head("bare", j, j)

@@ -21,8 +21,8 @@ from signalroom.signals.vocabulary import Vocabulary
 INTEGRATION, INDUSTRY, ANCHOR, URGENCY, TEAM_PHRASE = 0, 1, 2, 3, 4
 INTENT, REPORT, NEWS, NEGATION, NEGATION_AFTER = 5, 6, 7, 8, 9
 TEAM_BLOCK_AFTER, TEAM_BLOCK_BEFORE, VOLUME_VERB, RATE = 10, 11, 12, 13
-NEED, OTHER_PARTY, TEAM_CONTEXT, TEAM_USE = 14, 15, 16, 17
-FAMILIES = 18
+NEED, TEAM_CONTEXT, TEAM_USE = 14, 15, 16
+FAMILIES = 17
 
 #: (start, end, payload) of one phrase found in the token list.
 Hit = tuple[int, int, Any]
@@ -144,6 +144,8 @@ class Rules:
     horizon_units: dict[str, float] = field(default_factory=dict)
     horizon_lead: frozenset[str] = frozenset()
     horizon_trail: PhraseIndex[bool] = field(default_factory=PhraseIndex)
+    #: subjects that make an intent someone else's ("my manager wants")
+    other_party: frozenset[str] = frozenset()
     high_max_days: float = 31.0
     medium_max_days: float = 120.0
 
@@ -357,7 +359,13 @@ def _compile_industries(r: Rules, vocab: Vocabulary) -> None:
     for pattern in ctx.get("ignore", []):
         for phrase in expand(pattern):
             r.industry.add(phrase, ignore)
-    for kind in ("anchors", "possession_anchors", "field_anchors", "subject_anchors"):
+    for kind in (
+        "anchors",
+        "work_anchors",
+        "possession_anchors",
+        "field_anchors",
+        "subject_anchors",
+    ):
         for pattern in ctx.get(kind, []):
             r.add(ANCHOR, pattern, kind)
     r.blockers = phrase_set(ctx.get("blockers", []))
@@ -389,8 +397,7 @@ def _compile_urgency(r: Rules, vocab: Vocabulary) -> None:
         r.add(URGENCY, pattern, UrgencyCue(None, needs_intent=False))
     for pattern in frames.get("need", []):
         r.add(NEED, pattern, True)
-    for pattern in frames.get("other_party", []):
-        r.add(OTHER_PARTY, pattern, True)
+    r.other_party = frozenset(w for p in frames.get("other_party", []) for w in words_of(p))
     for pattern in frames.get("intent", []):
         r.add(INTENT, pattern, True)
     for pattern in frames.get("report", []):

@@ -150,7 +150,9 @@ def read_gold(lines: Iterable[str], name: str) -> list[Gold]:
             raise GoldError(f"{name} line {number}: integration_needs must be a list of names")
         for key in ("team_size", "monthly_volume"):
             value = expected[key]
-            if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
+            if value is not None and (
+                isinstance(value, bool) or not isinstance(value, int | float)
+            ):
                 raise GoldError(f"{name} line {number}: {key} must be a number or null")
         for key in ("urgency", "industry"):
             if expected[key] is not None and not isinstance(expected[key], str):

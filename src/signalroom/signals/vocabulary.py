@@ -45,6 +45,7 @@ _SCHEMA: dict[str, _Schema] = {
             "possession_anchors",
             "field_anchors",
             "subject_anchors",
+            "work_anchors",
             "blockers",
             "role_words",
             "org_nouns",
