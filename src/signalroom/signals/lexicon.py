@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from signalroom.signals.model import Found
 from signalroom.signals.rules import (
     ANCHOR,
+    INDUSTRY,
     INTEGRATION,
     INTENT,
     MAX_PHRASE,
@@ -103,6 +104,8 @@ _NOT_MODIFIERS = frozenset(
     }
 )
 _FRAGMENT_LEAD = 3
+#: Words between an anchor and its cue that ``max_gap`` does not count, at most.
+_MAX_UNCOUNTED = 6
 _OWN = frozenset({"our", "my", "the", "this"})
 _FRAGMENT_ENDS = frozenset({",", ".", "!", ";", "here", "with", "and", "of"})
 _FIRST_PERSON = frozenset({"we", "we're", "we've", "we'd", "us", "our", "ours", "i'm", "i've"})
@@ -147,8 +150,6 @@ def _used_as_product(
 ) -> bool:
     words = tk.words
     i, j, alias = aliases[pos]
-    if tk.hyphenated(i, j):  # part of another name: "D-Box", "Box-style"
-        return False
     prev = words[i - 1] if i > 0 else ""
     nxt = words[j] if j < len(words) else ""
     if nxt in r.product_after.firsts and r.product_after.match(words, j)[0]:
@@ -168,19 +169,32 @@ def _used_as_product(
         if j < s <= j + 2 and all(w in ("and", "or", ",", "&") for w in words[j:s]):
             return True
     mid_sentence = i > 0 and prev not in _SENTENCE_ENDS
-    return mid_sentence and tk.starts_upper(i)
+    # a capital letter mid-sentence names the product, unless a hyphen makes it part of
+    # another name ("D-Box"); both read the text, so they come last
+    return mid_sentence and tk.starts_upper(i) and not tk.hyphenated(i, j)
 
 
 def find_industry(r: Rules, tk: Tokens, hits: list[list[Hit]]) -> Found | None:
     """The industry of the first self-description in the utterance."""
+    starts = hits[INDUSTRY]  # where an industry phrase may start
+    if not starts:
+        return None
     words = tk.words
     anchors = hits[ANCHOR]
-    anchor_starts = {i for i, _, _ in anchors}
-    for _, a_end, kind in anchors:
-        found = _described(r, words, a_end, kind, anchor_starts)
-        if found is not None:
-            return found
-    return _fragment(r, words)
+    if anchors:
+        cue_at = {i for i, _, _ in starts}
+        anchor_starts = {i for i, _, _ in anchors}
+        reach = r.max_gap + _MAX_UNCOUNTED
+        for _, a_end, kind in anchors:
+            if kind == "subject_anchors":
+                if a_end not in cue_at and a_end + 1 not in cue_at:
+                    continue  # a subject's verb comes right after it
+            elif not any(a_end <= i < a_end + reach for i in cue_at):
+                continue  # no phrase within reach of this anchor
+            found = _described(r, words, a_end, kind, anchor_starts, cue_at)
+            if found is not None:
+                return found
+    return _fragment(r, words, starts[0][0])
 
 
 def names_own_org(r: Rules, words: Sequence[str]) -> bool:
@@ -190,7 +204,12 @@ def names_own_org(r: Rules, words: Sequence[str]) -> bool:
 
 
 def _described(
-    r: Rules, words: Sequence[str], a_end: int, kind: str, anchor_starts: set[int]
+    r: Rules,
+    words: Sequence[str],
+    a_end: int,
+    kind: str,
+    anchor_starts: set[int],
+    cue_at: set[int],
 ) -> Found | None:
     """The cue that describes the organization after one anchor; in one description the last
     cue wins ("a boutique law firm" is legal)."""
@@ -205,7 +224,7 @@ def _described(
     if kind == "subject_anchors" and k < n and words[k] in _SUBJECT_ADVERBS:
         k += 1  # "we mostly build custom homes"
     while k < n:
-        size, cue = r.industry.match(words, k)
+        size, cue = r.industry.match(words, k) if k in cue_at else (0, None)
         if cue is not None:
             if cue.label is None:
                 break
@@ -246,13 +265,15 @@ def _described(
     return Found("industry", label, i, j)
 
 
-def _fragment(r: Rules, words: Sequence[str]) -> Found | None:
+def _fragment(r: Rules, words: Sequence[str], first_cue: int) -> Found | None:
     """A self-description said as a fragment at the start of the turn, with the speaker's
     group in the same turn: "small law firm, three of us", "dental office here, we ..."."""
     n = len(words)
     k = 0
     while k < n and words[k] in _OPENERS:
         k += 1
+    if first_cue > k + _FRAGMENT_LEAD or _FIRST_PERSON.isdisjoint(words):
+        return None
     for start in range(k, min(k + _FRAGMENT_LEAD + 1, n)):
         size, cue = r.industry.match(words, start)
         if cue is not None:
@@ -301,33 +322,48 @@ def find_urgency(r: Rules, tk: Tokens, nums: Sequence[Num], hits: list[list[Hit]
         return None
     words = tk.words
     # an intent said of someone else ("my boss needs his report by friday") is not the speaker's
-    intents = [h for h in hits[INTENT] if not _said_of_other(r, words, h[0])]
-    needs = [h for h in hits[NEED] if not _said_of_other(r, words, h[0])]
-    intent = bool(intents)
+    intents = hits[INTENT]
+    intent: bool | None = None  # read on first need: most turns have no calendar word
+    needs = hits[NEED]
     report = bool(hits[REPORT])
     best: tuple[int, int, int, str] | None = None  # (rank, i, j, level)
     for i, j, cue in hits[URGENCY]:
         assert isinstance(cue, UrgencyCue)
-        if cue.level is None or (cue.needs_intent and (not intent or report)):
+        if cue.level is None:
             continue
-        if cue.near_need and not _beside(words, needs, i, j):
+        if cue.needs_intent:
+            if report or not intents:
+                continue
+            if intent is None:
+                intent = _speaker_intends(r, words, intents)
+            if not intent:
+                continue
+        if cue.near_need and not _beside(r, words, needs, i, j):
             continue
         if cue.level == "high" and not cue.needs_intent and _past_or_denied(words, i, j):
             continue  # "sent the money immediately", "no fire drill"
         rank = _LEVELS[cue.level]
         if best is None or rank > best[0]:
             best = (rank, i, j, cue.level)
-    if not report:  # "the board meets in two weeks" says no one's timing
+    if not report and intents:  # "the board meets in two weeks" says no one's timing
         for num in nums:
             level, start, end = _horizon(r, words, num)
-            if level is None or not intent:
+            if level is None:
                 continue
+            if intent is None:
+                intent = _speaker_intends(r, words, intents)
+            if not intent:
+                break
             if best is None or _LEVELS[level] > best[0]:
                 best = (_LEVELS[level], start, end, level)
     if best is None:
         return None
     _, i, j, level = best
     return Found("urgency", level, i, j)
+
+
+def _speaker_intends(r: Rules, words: Sequence[str], intents: Sequence[Hit]) -> bool:
+    return any(not _said_of_other(r, words, h[0]) for h in intents)
 
 
 def _past_or_denied(words: Sequence[str], i: int, j: int) -> bool:
@@ -369,9 +405,11 @@ def _said_of_other(r: Rules, words: Sequence[str], i: int) -> bool:
     return False
 
 
-def _beside(words: Sequence[str], needs: Sequence[Hit], i: int, j: int) -> bool:
+def _beside(r: Rules, words: Sequence[str], needs: Sequence[Hit], i: int, j: int) -> bool:
     """A need of the speaker's within a few words of ``[i, j)``, in the same sentence."""
     for s, e, _ in needs:
+        if _said_of_other(r, words, s):
+            continue
         if e <= i and i - e <= _NEED_REACH:
             between = words[e:i]
         elif s >= j and s - j <= _NEED_REACH:

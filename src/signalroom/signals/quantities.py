@@ -104,7 +104,8 @@ def find_quantities(r: Rules, tk: Tokens, nums: list[Num], hits: list[list[Hit]]
     volumes: list[tuple[float, int, int, str]] = []
     for i, j, value in hits[TEAM_PHRASE]:
         generic.append((value, i, j))
-    booked = _booked_sentences(tk, hits[TEAM_CONTEXT])
+    booked: list[bool] | None = None
+    booked_done = False  # computed on the first count of people only
     for num in nums:
         if num.value is None or num.money or _is_label(r, words, num):
             continue
@@ -147,6 +148,8 @@ def find_quantities(r: Rules, tk: Tokens, nums: list[Num], hits: list[list[Hit]]
                 total = generic[-1][0] + int(num.value)
                 generic.append((total, generic[-1][1], max(head.end, num.j)))
                 continue
+            if not booked_done:
+                booked, booked_done = _booked_sentences(tk, hits[TEAM_CONTEXT]), True
             if _team_blocked(r, tk, num, head, hits, booked):
                 continue
             count = int(num.value) + (1 if _plus_me(words, num.i) else 0)  # "me plus four"

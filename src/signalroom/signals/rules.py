@@ -87,6 +87,9 @@ class CueIndex:
     def __len__(self) -> int:
         return sum(len(table) for _, table in self._index.values())
 
+    def firsts(self) -> list[str]:
+        return list(self._index)
+
     def phrases(self) -> Iterable[tuple[str, ...]]:
         for _, table in self._index.values():
             yield from table
@@ -355,6 +358,10 @@ def _compile_industries(r: Rules, vocab: Vocabulary) -> None:
                 for phrase in expand(pattern):
                     r.industry.add(phrase, Cue(label, False, verb=True))
     r.org_heads = {label: frozenset(words) for label, words in heads.items()}
+    # the scan marks where an industry phrase may start, so that a description is read only
+    # after an anchor that has one within reach (most turns have none)
+    for first in r.industry.firsts():
+        r.add(INDUSTRY, first, True)
     ignore = Cue(None, False)
     for pattern in ctx.get("ignore", []):
         for phrase in expand(pattern):
