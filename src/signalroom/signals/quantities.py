@@ -134,6 +134,12 @@ def find_quantities(r: Rules, tk: Tokens, nums: list[Num], hits: list[list[Hit]]
                 continue
         if head.kind in ("generic", "role", "bare", "open"):
             start = num.i
+            if generic and head.kind != "role" and _another(words, num.i):
+                if num.value >= 1 and num.value == int(num.value):
+                    # "25 people in sales and another 10 in support"
+                    total = generic[-1][0] + int(num.value)
+                    generic.append((total, generic[-1][1], max(head.end, num.j)))
+                continue
             if head.kind in ("bare", "open"):
                 start = _left_cue(r, words, num.i, strong=head.kind == "open")
                 if start < 0:
@@ -142,11 +148,6 @@ def find_quantities(r: Rules, tk: Tokens, nums: list[Num], hits: list[list[Hit]]
                         continue
                     start, head.end = num.i, used
             if num.value < 1 or num.value != int(num.value):
-                continue
-            if generic and head.kind != "role" and _another(words, num.i):
-                # "25 people in sales and another 10 in support"
-                total = generic[-1][0] + int(num.value)
-                generic.append((total, generic[-1][1], max(head.end, num.j)))
                 continue
             if not booked_done:
                 booked, booked_done = _booked_sentences(tk, hits[TEAM_CONTEXT]), True
