@@ -7,8 +7,6 @@ import tomllib
 from importlib import resources
 from pathlib import Path
 
-import pytest
-
 from signalroom.signals import detect
 from signalroom.signals.model import INDUSTRIES
 from signalroom.signals.naics import build, head_words, label_of, main, singular
