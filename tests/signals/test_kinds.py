@@ -334,3 +334,9 @@ def test_newcomer_examples(text: str, want: dict[str, Any]) -> None:
 def test_vocabulary_words_are_lowercase_tokens() -> None:
     # the spoken forms above go through the same tokenizer as the vocabulary
     assert words_of("Small law-firm") == ("small", "law", "firm")
+
+
+def test_warm_builds_the_default_tables_once() -> None:
+    from signalroom.signals import default_detector, warm
+
+    assert warm() is default_detector() is warm()

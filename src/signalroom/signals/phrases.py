@@ -41,6 +41,7 @@ ABBREVIATIONS: dict[str, tuple[str, ...]] = {
     "week": ("wk",),
     "weeks": ("wks",),
 }
+_ABBREVIATED = frozenset(ABBREVIATIONS)
 
 
 def words_of(text: str) -> tuple[str, ...]:
@@ -71,7 +72,7 @@ def expand(pattern: str) -> list[tuple[str, ...]]:
 
 
 def _abbreviated(phrase: tuple[str, ...]) -> list[tuple[str, ...]]:
-    if not any(w in ABBREVIATIONS for w in phrase):
+    if _ABBREVIATED.isdisjoint(phrase):
         return []
     options = [(w, *ABBREVIATIONS.get(w, ())) for w in phrase]
     return [p for p in itertools.product(*options) if p != phrase]

@@ -153,7 +153,10 @@ class Rules:
     medium_max_days: float = 120.0
 
     def add(self, family: int, pattern: str, payload: Any) -> None:
-        for phrase in expand(pattern):
+        self.add_phrases(family, expand(pattern), payload)
+
+    def add_phrases(self, family: int, phrases: Iterable[tuple[str, ...]], payload: Any) -> None:
+        for phrase in phrases:
             single, seconds, longer, numeric = self.index.get(phrase[0], _NO_BUCKET)
             if len(phrase) == 1:
                 entries = single = list(single)
@@ -172,11 +175,14 @@ class Rules:
             single, seconds, longer, _ = self.index.get(word, _NO_BUCKET)
             self.index[word] = (single, seconds, longer, True)
 
-    def terms(self) -> set[str]:
-        """Every phrase of the scanned families, as text (for the benchmark's regex floor)."""
+    def terms(self, *, industry: bool = True) -> set[str]:
+        """Every phrase the detector looks for, as text (for the benchmark's regex floor):
+        the scanned families and, with ``industry``, the industry phrases read after anchors."""
         out = {first for first, (single, _, _, _) in self.index.items() if single}
         for _, _, longer, _ in self.index.values():
             out.update(" ".join(p) for _, table in longer for p in table)
+        if industry:
+            out.update(" ".join(p) for p in self.industry.phrases())
         return out
 
     def scan(self, words: Sequence[str]) -> tuple[list[list[Hit]], list[int]]:
@@ -349,19 +355,22 @@ def _compile_industries(r: Rules, vocab: Vocabulary) -> None:
     # the hand-written tables first (the first entry of a phrase wins), then the taxonomy
     for section in ("industries", "industry_taxonomy"):
         for label, entry in vocab.section(section).items():
-            org = {p for pattern in entry.get("org", []) for p in _phrases(pattern, section)}
-            heads.setdefault(label, set()).update(p[-1] for p in org if section == "industries")
-            for pattern in entry.get("org", []) + entry.get("cues", []):
+            org_cue, cue = Cue(label, True), Cue(label, False)
+            org = [p for pattern in entry.get("org", []) for p in _phrases(pattern, section)]
+            if section == "industries":
+                heads.setdefault(label, set()).update(p[-1] for p in org)
+            for phrase in org:
+                r.industry.add(phrase, org_cue)
+            for pattern in entry.get("cues", []):
                 for phrase in _phrases(pattern, section):
-                    r.industry.add(phrase, Cue(label, phrase in org))
+                    r.industry.add(phrase, cue)
             for pattern in entry.get("activities", []):
                 for phrase in expand(pattern):
                     r.industry.add(phrase, Cue(label, False, verb=True))
     r.org_heads = {label: frozenset(words) for label, words in heads.items()}
     # the scan marks where an industry phrase may start, so that a description is read only
     # after an anchor that has one within reach (most turns have none)
-    for first in r.industry.firsts():
-        r.add(INDUSTRY, first, True)
+    r.add_phrases(INDUSTRY, ((first,) for first in r.industry.firsts()), True)
     ignore = Cue(None, False)
     for pattern in ctx.get("ignore", []):
         for phrase in expand(pattern):
