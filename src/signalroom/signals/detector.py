@@ -22,6 +22,7 @@ from signalroom.signals.model import Evidence, Found, Signals
 from signalroom.signals.quantities import NO_QUANTITIES, find_quantities
 from signalroom.signals.rules import (
     INTEGRATION,
+    INTENT,
     TEAM_PHRASE,
     URGENCY,
     Rules,
@@ -74,7 +75,8 @@ class Detector:
             found.append(q.volume_evidence)
         integrations = find_integrations(r, tk, hits) if hits[INTEGRATION] else []
         found.extend(integrations)
-        urgency = find_urgency(r, tk, nums, hits) if nums or hits[URGENCY] else None
+        # a number is a horizon ("within 3 months") only beside an intent
+        urgency = find_urgency(r, tk, nums, hits) if hits[URGENCY] or hits[INTENT] else None
         if urgency is not None:
             found.append(urgency)
         industry = find_industry(r, tk, hits)

@@ -189,7 +189,7 @@ def find_industry(r: Rules, tk: Tokens, hits: list[list[Hit]]) -> Found | None:
             if kind == "subject_anchors":
                 if a_end not in cue_at and a_end + 1 not in cue_at:
                     continue  # a subject's verb comes right after it
-            elif not any(a_end <= i < a_end + reach for i in cue_at):
+            elif not within(starts, a_end, a_end + reach):  # a bisection: linear overall
                 continue  # no phrase within reach of this anchor
             found = _described(r, words, a_end, kind, anchor_starts, cue_at)
             if found is not None:
@@ -405,9 +405,9 @@ def _said_of_other(r: Rules, words: Sequence[str], i: int) -> bool:
     return False
 
 
-def _beside(r: Rules, words: Sequence[str], needs: Sequence[Hit], i: int, j: int) -> bool:
+def _beside(r: Rules, words: Sequence[str], needs: list[Hit], i: int, j: int) -> bool:
     """A need of the speaker's within a few words of ``[i, j)``, in the same sentence."""
-    for s, e, _ in needs:
+    for s, e, _ in within(needs, i - _NEED_REACH - MAX_PHRASE, j + _NEED_REACH + 1):
         if _said_of_other(r, words, s):
             continue
         if e <= i and i - e <= _NEED_REACH:

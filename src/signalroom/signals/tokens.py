@@ -177,12 +177,28 @@ def _split_ascii(lowered: str) -> tuple[list[str], list[int]]:
         elif chunk[-1] in _TRAILING and chunk[:-1].isalpha():
             add(chunk[:-1])
             add(chunk[-1])
+        elif chunk.isdecimal():  # "40": a digit token as it stands
+            digits.append(len(out))
+            add(chunk)
+        elif _is_contraction(chunk):  # "we're": one token, as the pattern would make it
+            add(chunk)
         else:
             for token in ASCII_TOKEN.findall(chunk):
                 if token[0] in DIGIT_STARTS:
                     digits.append(len(out))
                 add(token)
     return out, digits
+
+
+def _is_contraction(chunk: str) -> bool:
+    """Letters with single inner apostrophes ("we're", "o'clock"): ``[a-z]+('[a-z]+)*``."""
+    return (
+        "'" in chunk
+        and chunk[0] != "'"
+        and chunk[-1] != "'"
+        and "''" not in chunk
+        and chunk.replace("'", "").isalpha()
+    )
 
 
 def _digit_value(token: str) -> tuple[float | None, bool, float | None]:
