@@ -20,7 +20,6 @@ from collections.abc import Sequence
 from signalroom.signals.model import Found
 from signalroom.signals.rules import (
     ANCHOR,
-    INDUSTRY,
     INTEGRATION,
     INTENT,
     MAX_PHRASE,
@@ -176,25 +175,23 @@ def _used_as_product(
 
 def find_industry(r: Rules, tk: Tokens, hits: list[list[Hit]]) -> Found | None:
     """The industry of the first self-description in the utterance."""
-    starts = hits[INDUSTRY]  # where an industry phrase may start
-    if not starts:
-        return None
     words = tk.words
+    firsts = r.industry.first_words  # words an industry phrase can start with
     anchors = hits[ANCHOR]
     if anchors:
-        cue_at = {i for i, _, _ in starts}
         anchor_starts = {i for i, _, _ in anchors}
         reach = r.max_gap + _MAX_UNCOUNTED
         for _, a_end, kind in anchors:
+            # a look at the few words in reach first (bounded, so linear overall)
             if kind == "subject_anchors":
-                if a_end not in cue_at and a_end + 1 not in cue_at:
+                if firsts.isdisjoint(words[a_end : a_end + 2]):
                     continue  # a subject's verb comes right after it
-            elif not within(starts, a_end, a_end + reach):  # a bisection: linear overall
+            elif firsts.isdisjoint(words[a_end : a_end + reach]):
                 continue  # no phrase within reach of this anchor
-            found = _described(r, words, a_end, kind, anchor_starts, cue_at)
+            found = _described(r, words, a_end, kind, anchor_starts)
             if found is not None:
                 return found
-    return _fragment(r, words, starts[0][0])
+    return _fragment(r, words)
 
 
 def names_own_org(r: Rules, words: Sequence[str]) -> bool:
@@ -209,7 +206,6 @@ def _described(
     a_end: int,
     kind: str,
     anchor_starts: set[int],
-    cue_at: set[int],
 ) -> Found | None:
     """The cue that describes the organization after one anchor; in one description the last
     cue wins ("a boutique law firm" is legal)."""
@@ -224,7 +220,7 @@ def _described(
     if kind == "subject_anchors" and k < n and words[k] in _SUBJECT_ADVERBS:
         k += 1  # "we mostly build custom homes"
     while k < n:
-        size, cue = r.industry.match(words, k) if k in cue_at else (0, None)
+        size, cue = r.industry.match(words, k)
         if cue is not None:
             if cue.label is None:
                 break
@@ -265,14 +261,16 @@ def _described(
     return Found("industry", label, i, j)
 
 
-def _fragment(r: Rules, words: Sequence[str], first_cue: int) -> Found | None:
+def _fragment(r: Rules, words: Sequence[str]) -> Found | None:
     """A self-description said as a fragment at the start of the turn, with the speaker's
     group in the same turn: "small law firm, three of us", "dental office here, we ..."."""
     n = len(words)
     k = 0
     while k < n and words[k] in _OPENERS:
         k += 1
-    if first_cue > k + _FRAGMENT_LEAD or _FIRST_PERSON.isdisjoint(words):
+    if _FIRST_PERSON.isdisjoint(words) or r.industry.first_words.isdisjoint(
+        words[k : k + _FRAGMENT_LEAD + 1]
+    ):
         return None
     for start in range(k, min(k + _FRAGMENT_LEAD + 1, n)):
         size, cue = r.industry.match(words, start)

@@ -9,7 +9,7 @@ not overlap (``"urgent care"`` hides ``"urgent"``).
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, KeysView, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -61,6 +61,11 @@ class CueIndex:
     def __init__(self) -> None:
         self._index: dict[str, tuple[tuple[int, ...], dict[tuple[str, ...], Cue]]] = {}
 
+    @property
+    def first_words(self) -> KeysView[str]:
+        """The words a phrase can start with (a set view: ``isdisjoint`` runs in C)."""
+        return self._index.keys()
+
     def add(self, phrase: tuple[str, ...], cue: Cue) -> None:
         lengths, table = self._index.get(phrase[0], ((), {}))
         if phrase in table:  # the first entry wins: the hand-written files come first
@@ -87,8 +92,6 @@ class CueIndex:
     def __len__(self) -> int:
         return sum(len(table) for _, table in self._index.values())
 
-    def firsts(self) -> list[str]:
-        return list(self._index)
 
     def phrases(self) -> Iterable[tuple[str, ...]]:
         for _, table in self._index.values():
@@ -368,9 +371,6 @@ def _compile_industries(r: Rules, vocab: Vocabulary) -> None:
                 for phrase in expand(pattern):
                     r.industry.add(phrase, Cue(label, False, verb=True))
     r.org_heads = {label: frozenset(words) for label, words in heads.items()}
-    # the scan marks where an industry phrase may start, so that a description is read only
-    # after an anchor that has one within reach (most turns have none)
-    r.add_phrases(INDUSTRY, ((first,) for first in r.industry.firsts()), True)
     ignore = Cue(None, False)
     for pattern in ctx.get("ignore", []):
         for phrase in expand(pattern):
