@@ -147,6 +147,8 @@ _TOO_COMMON = _words(
     health care therapy treatment counseling nursing teaching
     """
 )
+#: Words a spoken phrase does not start with (left over from "X for Y" index entries).
+_FUNCTION_WORDS = frozenset("of for with in on at to by from and or the a an without".split())
 _MIN_SHARE = 0.75
 _MAX_WORDS = 4
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
@@ -199,10 +201,16 @@ def phrases(words: list[str]) -> Iterator[tuple[str, bool, bool]]:
     whole head phrase, not a shorter tail of it."""
     if not words or len(words) > _MAX_WORDS or any(w[0].isdigit() for w in words):
         return
+    while words and words[0] in _FUNCTION_WORDS:  # "for sale builders" -> "sale builders"
+        words = words[1:]
+    if not words:
+        return
     last = words[-1].rstrip("'")
     if last in SPECIFIC_HEADS or last in GENERIC_HEADS:
         one, many = singular(last), plural(singular(last))
         for start in range(len(words)):
+            if words[start] in _FUNCTION_WORDS:
+                continue
             stem = words[start:-1]
             if not stem and last in GENERIC_HEADS:
                 continue
@@ -212,6 +220,8 @@ def phrases(words: list[str]) -> Iterator[tuple[str, bool, bool]]:
         return
     if last.endswith("ing") or last in _ACTIVITY_NOUNS:
         for start in range(len(words)):
+            if words[start] in _FUNCTION_WORDS:
+                continue
             tail = [w.rstrip("'") for w in words[start:]]
             if len(tail) == 1 and (tail[0] in _TOO_COMMON or tail[0].endswith("ing")):
                 continue  # "we're hunting for ..." is a verb, not the hunting trade
