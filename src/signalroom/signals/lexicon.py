@@ -233,6 +233,10 @@ def _described(
         w = words[k]
         if w in r.role_words:
             titled = True
+            if kind == "work_anchors":  # "i handle it for ...": a department, not a pronoun
+                gap += 1
+                k += 1
+                continue
         elif (
             titled
             and w in _EMPLOYER_LINKS

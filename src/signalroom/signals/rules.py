@@ -68,7 +68,10 @@ class CueIndex:
 
     def add(self, phrase: tuple[str, ...], cue: Cue) -> None:
         lengths, table = self._index.get(phrase[0], ((), {}))
-        if phrase in table:  # the first entry wins: the hand-written files come first
+        held = table.get(phrase)
+        if held is not None:  # the first entry wins: the hand-written files come first,
+            if cue.org and not held.org and held.label == cue.label:  # but "brewery" named
+                table[phrase] = cue  # an organization by the taxonomy is one after "our"
             return
         table[phrase] = cue
         if len(phrase) not in lengths:
@@ -91,7 +94,6 @@ class CueIndex:
 
     def __len__(self) -> int:
         return sum(len(table) for _, table in self._index.values())
-
 
     def phrases(self) -> Iterable[tuple[str, ...]]:
         for _, table in self._index.values():
