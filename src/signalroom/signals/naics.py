@@ -148,7 +148,7 @@ _TOO_COMMON = _words(
     """
 )
 #: Words a spoken phrase does not start with (left over from "X for Y" index entries).
-_FUNCTION_WORDS = frozenset(["of", "for", "with", "in", "on", "at", "to", "by", "from", "and", "or", "the", "a", "an", "without"])
+_FUNCTION_WORDS = _words("of for with in on at to by from and or the a an without")
 _MIN_SHARE = 0.75
 _MAX_WORDS = 4
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
