@@ -340,3 +340,15 @@ def test_warm_builds_the_default_tables_once() -> None:
     from signalroom.signals import default_detector, warm
 
     assert warm() is default_detector() is warm()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "italian restaurant, find one near us",
+        "hotel, please book us a room",
+        "Sushi place, is it open?",
+    ],
+)
+def test_a_place_asked_for_is_no_fragment_self_description(text: str) -> None:
+    assert detect(text).industry is None

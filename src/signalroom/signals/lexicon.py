@@ -107,7 +107,12 @@ _FRAGMENT_LEAD = 3
 _MAX_UNCOUNTED = 6
 _OWN = frozenset({"our", "my", "the", "this"})
 _FRAGMENT_ENDS = frozenset({",", ".", "!", ";", "here", "with", "and", "of"})
-_FIRST_PERSON = frozenset({"we", "we're", "we've", "we'd", "us", "our", "ours", "i'm", "i've"})
+_FIRST_PERSON = frozenset({"we", "we're", "we've", "we'd", "our", "ours", "i'm", "i've"})
+#: Words of a request for a place or a booking: "italian restaurant, find one near us".
+_REQUESTS = frozenset(
+    {"find", "book", "near", "nearest", "closest", "reserve", "reservation", "recommend",
+     "directions", "open", "hours", "table", "order", "call", "search", "show", "get"}
+)  # fmt: skip
 _HORIZON_FILLER = frozenset(
     {"the", "next", "about", "around", "roughly", "approximately", "like", "maybe", "just"}
 )
@@ -272,8 +277,10 @@ def _fragment(r: Rules, words: Sequence[str]) -> Found | None:
     k = 0
     while k < n and words[k] in _OPENERS:
         k += 1
-    if _FIRST_PERSON.isdisjoint(words) or r.industry.first_words.isdisjoint(
-        words[k : k + _FRAGMENT_LEAD + 1]
+    if (
+        (_FIRST_PERSON.isdisjoint(words) and not _of_us(words))
+        or r.industry.first_words.isdisjoint(words[k : k + _FRAGMENT_LEAD + 1])
+        or not _REQUESTS.isdisjoint(words)
     ):
         return None
     for start in range(k, min(k + _FRAGMENT_LEAD + 1, n)):
@@ -289,13 +296,19 @@ def _fragment(r: Rules, words: Sequence[str]) -> Found | None:
             if end < n and words[end] in r.org_nouns:
                 end += 1
             after = words[end] if end < n else "."
-            if after in _FRAGMENT_ENDS and not _FIRST_PERSON.isdisjoint(words[end:]):
+            rest = words[end:]
+            if after in _FRAGMENT_ENDS and (not _FIRST_PERSON.isdisjoint(rest) or _of_us(rest)):
                 return Found("industry", cue.label, start, end)
             return None
         w = words[start]
         if w in _STOPS or w in _NOT_MODIFIERS or w in r.blockers.firsts:
             return None
     return None
+
+
+def _of_us(words: Sequence[str]) -> bool:
+    """ "three of us", "a pair of us": the speaker's group is counted."""
+    return any(words[k] == "us" and words[k - 1] == "of" for k in range(1, len(words)))
 
 
 def _cue_allowed(
