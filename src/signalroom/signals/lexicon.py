@@ -184,7 +184,7 @@ def find_industry(r: Rules, tk: Tokens, hits: list[list[Hit]]) -> Found | None:
     firsts = r.industry.first_words  # words an industry phrase can start with
     anchors = hits[ANCHOR]
     if anchors:
-        anchor_starts = {i for i, _, _ in anchors}
+        anchor_starts: set[int] | None = None  # made only when a description is read
         reach = r.max_gap + _MAX_UNCOUNTED
         for _, a_end, kind in anchors:
             # a look at the few words in reach first (bounded, so linear overall)
@@ -193,6 +193,8 @@ def find_industry(r: Rules, tk: Tokens, hits: list[list[Hit]]) -> Found | None:
                     continue  # a subject's verb comes right after it
             elif firsts.isdisjoint(words[a_end : a_end + reach]):
                 continue  # no phrase within reach of this anchor
+            if anchor_starts is None:
+                anchor_starts = {i for i, _, _ in anchors}
             found = _described(r, words, a_end, kind, anchor_starts)
             if found is not None:
                 return found
@@ -278,8 +280,8 @@ def _fragment(r: Rules, words: Sequence[str]) -> Found | None:
     while k < n and words[k] in _OPENERS:
         k += 1
     if (
-        (_FIRST_PERSON.isdisjoint(words) and not _of_us(words))
-        or r.industry.first_words.isdisjoint(words[k : k + _FRAGMENT_LEAD + 1])
+        r.industry.first_words.isdisjoint(words[k : k + _FRAGMENT_LEAD + 1])
+        or (_FIRST_PERSON.isdisjoint(words) and not _of_us(words))
         or not _REQUESTS.isdisjoint(words)
     ):
         return None
