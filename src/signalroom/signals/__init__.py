@@ -6,7 +6,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .detector import Detector, default_detector, detect, detect_with_evidence
+    from .detector import Detector, default_detector, detect, detect_with_evidence, warm
     from .model import FIELDS, INDUSTRIES, URGENCY_LEVELS, Evidence, Signals
     from .state import SignalState
     from .vocabulary import Vocabulary, load_vocabulary
@@ -17,6 +17,7 @@ _EXPORTS = {
     "default_detector": ".detector",
     "detect": ".detector",
     "detect_with_evidence": ".detector",
+    "warm": ".detector",
     "FIELDS": ".model",
     "INDUSTRIES": ".model",
     "URGENCY_LEVELS": ".model",
@@ -39,6 +40,7 @@ __all__ = [
     "detect",
     "detect_with_evidence",
     "load_vocabulary",
+    "warm",
 ]
 
 
