@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -48,6 +47,8 @@ def book(
     home: HomeOption = None,
     json: JsonFlag = False,
 ) -> None:
+    import asyncio
+
     from signalroom.booking import BookingError, book_meeting, build_booking_backend
     from signalroom.config import load_settings
 

@@ -8,7 +8,6 @@ hang the command.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -67,6 +66,8 @@ def doctor(
 
 
 def run_checks(home: Path | None, **overrides: str | None) -> list[Check]:
+    import asyncio
+
     from signalroom.config import load_settings
     from signalroom.errors import SignalroomError
 
@@ -143,6 +144,8 @@ async def _check_backends(settings: Settings) -> list[Check]:
 
 async def _probe(part: str, label: str, build: Callable[[], Backend]) -> Check:
     """Build the backend, call its ``check()`` within ``TIMEOUT_S``, close it."""
+    import asyncio
+
     from signalroom.errors import WarehouseLockedError
 
     prefix = f"{label}: " if label else ""
