@@ -383,18 +383,15 @@ def _rate(
     ``_RATE_WINDOW``; a smaller reach asks for a period right after the noun only)."""
     if not rates:
         return None, 0
-    lo = num.i - _RATE_WINDOW if reach == _RATE_WINDOW else num.i
-    nearby = within(rates, lo, num.i) + within(rates, after, after + reach)
-    for s, e, factor in nearby:
-        if after <= s < after + reach:
-            between = words[after:s]
-        elif num.i - _RATE_WINDOW <= s and e <= num.i:
-            between = words[e : num.i]
-            if "," in between:
-                continue
-        else:
-            continue
-        if _HARD_STOPS.isdisjoint(between) and not any(k in starts for k in range(after, s)):
+    i = num.i
+    if reach == _RATE_WINDOW:  # a period before the number first: "every month we ..."
+        for _s, e, factor in within(rates, i - _RATE_WINDOW, i):
+            if e <= i:
+                between = words[e:i]
+                if "," not in between and _HARD_STOPS.isdisjoint(between):
+                    return float(factor), e
+    for s, e, factor in within(rates, after, after + reach):
+        if _HARD_STOPS.isdisjoint(words[after:s]) and not any(k in starts for k in range(after, s)):
             return float(factor), e
     return None, 0
 
