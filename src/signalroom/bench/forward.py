@@ -19,6 +19,7 @@ from typing import Any
 
 from signalroom.bench.stats import percentile
 from signalroom.config import OutboxSettings
+from signalroom.outbox.sender import forward
 from signalroom.outbox.store import Outbox
 from signalroom.record import SessionRecord
 from signalroom.transports.envelope import encode_record
@@ -171,7 +172,7 @@ async def bench_forward(redis_url: str, n: int = 5000, batch_size: int = 100) ->
                 outbox.append(base.model_copy(update={"record_id": str(uuid.uuid4())}))
             payloads = [(row["record_id"], row["payload"]) for row in outbox.newest_versions()]
             started = time.perf_counter()
-            result = await outbox.forward(transport)
+            result = await forward(outbox, transport)
             forward_s = time.perf_counter() - started
             outbox.close()
         if result.sent != n:

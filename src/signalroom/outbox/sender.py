@@ -1,4 +1,8 @@
-"""Forwarding: pending newest versions → transport, marked sent only after the broker confirmed.
+"""One forwarding pass: pending versions → transport, marked sent only after the broker confirmed.
+
+(:mod:`signalroom.outbox.background` runs passes on a thread of its own for the agent worker.)
+Each batch is read in one query, published as one call (a pipeline for Redis), and its state
+updated in one statement; the store holds every SQL statement.
 
 Each batch is published with retries: ``tenacity`` supplies the exponential backoff with
 jitter between tries. Every failed try counts one attempt against each record of the batch;
@@ -15,7 +19,6 @@ likely down, and the remaining records keep their attempts for the next pass.
 
 from __future__ import annotations
 
-import logging
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -37,13 +40,6 @@ if TYPE_CHECKING:
 
     from signalroom.outbox.store import Outbox
     from signalroom.transports.base import Transport
-
-log = logging.getLogger("signalroom.outbox")
-
-_PENDING = """
-SELECT seq, record_id, revision, payload, attempts FROM versions
-WHERE state = 'pending' AND seq > ? ORDER BY seq LIMIT ?
-"""
 
 
 @dataclass(slots=True)
@@ -76,7 +72,7 @@ async def forward(
     after = 0
     batches = 0
     while max_batches is None or batches < max_batches:
-        rows = outbox.execute(_PENDING, (after, size))
+        rows = outbox.pending_batch(after, size)
         if not rows:
             break
         after = rows[-1]["seq"]
@@ -106,7 +102,7 @@ def _park_unsendable(
         if reason is None:
             sendable.append(row)
             continue
-        park(outbox, row["seq"], reason)
+        outbox.park(row["seq"], reason)
         result.parked += 1
     return sendable
 
@@ -126,29 +122,18 @@ def unsendable_reason(payload: bytes, transport: Transport) -> str | None:
     return None
 
 
-def park(outbox: Outbox, seq: int, reason: str) -> None:
-    log.warning("outbox: parked version seq=%d: %s", seq, reason)
-    outbox.execute(
-        "UPDATE versions SET state = 'parked', last_error = ? WHERE seq = ? AND state = 'pending'",
-        (reason, seq),
-    )
-
-
 async def _publish_with_retries(
     outbox: Outbox, transport: Transport, rows: list[sqlite3.Row], retries: int
 ) -> str | None:
     """Publish one batch; return None when confirmed, else the last error."""
     batch = [OutgoingMessage(id=row["record_id"], body=row["payload"]) for row in rows]
-    seqs = [(row["seq"],) for row in rows]
+    seqs = [row["seq"] for row in rows]
     # Retry in this call only while no record of the batch has used up its attempts.
     attempts = max(row["attempts"] for row in rows)
 
     def count_attempt(exc: BaseException) -> bool:
         nonlocal attempts
-        outbox.executemany(
-            "UPDATE versions SET attempts = attempts + 1, last_error = ? WHERE seq = ?",
-            [(_describe(exc), seq) for (seq,) in seqs],
-        )
+        outbox.count_attempt(seqs, _describe(exc))
         attempts += 1
         retryable = getattr(exc, "retryable", True) is not False
         return retryable and attempts < outbox.settings.max_attempts
@@ -172,17 +157,7 @@ async def _publish_with_retries(
 
 
 def _park_exhausted(outbox: Outbox, rows: list[sqlite3.Row], error: str) -> int:
-    limit = outbox.settings.max_attempts
-    parked = outbox.execute(
-        "UPDATE versions SET state = 'parked', "
-        "last_error = 'gave up after ' || attempts || ' attempts: ' || ? "
-        f"WHERE state = 'pending' AND attempts >= ? AND seq IN ({','.join('?' * len(rows))}) "
-        "RETURNING seq",
-        (error, limit, *[row["seq"] for row in rows]),
-    )
-    if parked:
-        log.warning("outbox: parked %d records after %d attempts: %s", len(parked), limit, error)
-    return len(parked)
+    return outbox.park_exhausted([row["seq"] for row in rows], error)
 
 
 def _describe(exc: BaseException) -> str:
