@@ -1,9 +1,9 @@
 """Outbox figures: the session-end append and forwarding, each against its bare baseline.
 
-* ``bench_export``: p99 of ``Outbox.append(final_record)`` (encode + insert + supersede, one
+* ``bench_export``: p99 of ``Outbox.append(final_record)`` (encode + one INSERT whose trigger supersedes, one
   transaction) against a bare SQLite insert+commit of the same envelope bytes with the same
   pragmas (WAL, same ``synchronous``). Goal: ratio ≤ 1.5.
-* ``bench_forward``: records/s from the outbox to a Redis stream (read, validate, publish,
+* ``bench_forward``: records/s from the outbox to a Redis stream (read, size-check, publish,
   mark sent) against raw pipelined ``XADD`` of the same payloads in batches of the same size.
 """
 
@@ -116,7 +116,8 @@ def typical_record(session_id: str = "room_bench") -> SessionRecord:
 def bench_export(
     tmpdir: Path, n: int = 300, settings: OutboxSettings | None = None
 ) -> dict[str, Any]:
-    """p99 ms of the session-end append vs a bare insert+commit of the same bytes."""
+    """p99 ms of the session-end append (encode + one INSERT, one commit) vs a bare
+    insert+commit of the same bytes."""
     settings = settings or OutboxSettings()
     base = typical_record()
     records = [base.model_copy(update={"record_id": str(uuid.uuid4())}) for _ in range(n)]

@@ -58,9 +58,10 @@ BEGIN
         NEW.parked
     );
     INSERT INTO payloads (seq, payload) VALUES (last_insert_rowid(), NEW.payload);
+    -- "+state": look the record up by versions_record, not every pending row by versions_state
     UPDATE versions SET state = 'superseded'
-    WHERE record_id = NEW.record_id AND revision <= NEW.revision AND state = 'pending'
-      AND seq < last_insert_rowid();
+    WHERE record_id = NEW.record_id AND revision <= NEW.revision AND +state = 'pending'
+      AND +seq < last_insert_rowid();
 END;
 CREATE TRIGGER IF NOT EXISTS versions_delete AFTER DELETE ON versions
 BEGIN

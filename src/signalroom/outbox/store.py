@@ -55,7 +55,7 @@ WHERE v.state = 'pending' AND v.seq > ? ORDER BY v.seq LIMIT ?
 """
 _MARK_SENT = (
     "UPDATE versions SET state = 'sent', sent_at = ?, last_error = NULL "
-    "WHERE state = 'pending' AND seq IN (SELECT value FROM json_each(?))"
+    "WHERE +state = 'pending' AND seq IN (SELECT value FROM json_each(?))"
 )
 _COUNT_ATTEMPT = (
     "UPDATE versions SET attempts = attempts + 1, last_error = ? "
@@ -65,7 +65,7 @@ _PARK = "UPDATE versions SET state = 'parked', last_error = ? WHERE seq = ? AND 
 _PARK_EXHAUSTED = (
     "UPDATE versions SET state = 'parked', "
     "last_error = 'gave up after ' || attempts || ' attempts: ' || ? "
-    "WHERE state = 'pending' AND attempts >= ? AND seq IN (SELECT value FROM json_each(?)) "
+    "WHERE +state = 'pending' AND attempts >= ? AND seq IN (SELECT value FROM json_each(?)) "
     "RETURNING seq"
 )
 
