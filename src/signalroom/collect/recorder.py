@@ -2,8 +2,9 @@
 
 It is an observer, never a stage of the call. Each handler appends a few numbers or short tuples
 to memory and returns: no I/O, no awaits, no copies of the chat history; parsing tool outputs
-and building models wait until a record is built. An exception inside a
-handler is caught, counted in the record's ``collection_errors`` and logged once; it never
+and building models wait until a record is built, and signal detection runs just after the
+event's callback, in call order (:mod:`.detection`), applied in full before a record is read.
+An exception inside a handler is caught, counted in the record's ``collection_errors`` and logged once; it never
 reaches the agent. Records leave through ``sink``, always from one worker thread, so a sink that
 writes to disk (the outbox) never blocks the event loop:
 
@@ -30,10 +31,10 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from signalroom.record import SessionRecord
-from signalroom.signals import SignalState
 
 from .annotations import CallAnnotations
 from .build import LATENCY_COLUMNS, Snapshot, build_record
+from .detection import SignalQueue
 from .identity import hash_identity
 from .listeners import HandlerObserver, Listener, TimedListener, describe_error
 from .tool_calls import RawCall, parse_arguments
@@ -144,7 +145,8 @@ class SessionRecorder:
         self._revision = 0
         self._user_turns = 0
         self._last_user_at = 0.0
-        self._signals = SignalState()
+        # detection runs after each event's callback, in call order (see collect/detection.py)
+        self._signals = SignalQueue(self._count_error)
         self._tools: list[RawCall] = []
         self._absorbed_usage: tuple[UsageRow, ...] = ()
         self._reply_turns = array.array("i")  # the user turn each agent reply answers
@@ -426,6 +428,7 @@ class SessionRecorder:
         return rows or self._absorbed_usage
 
     def _snapshot(self, *, complete: bool, revision: int | None = None) -> Snapshot:
+        signals, evidence = self._signals.read()  # every input so far, the last turn's too
         if revision is None:
             self._revision += 1
             revision = self._revision
@@ -446,8 +449,8 @@ class SessionRecorder:
             collection_errors=self._collection_errors,
             user_turns=self._user_turns,
             agent_turns=len(self._reply_turns),
-            signals=self._signals.snapshot(),
-            evidence=self._signals.evidence_rows(),
+            signals=signals,
+            evidence=evidence,
             tools=tuple(self._tools),
             usage=self._usage_rows(),
             reply_turns=tuple(self._reply_turns),
