@@ -37,6 +37,7 @@ MAX_QUEUED = 64
 
 _TEXT = 0
 _TOOL = 1
+_CALL = 2
 
 
 class SignalQueue:
@@ -59,6 +60,11 @@ class SignalQueue:
         self, field: str, value: Any, *, source: str, at: datetime | float, turn_index: int | None
     ) -> None:
         self._push((_TOOL, field, value, source, at, turn_index))
+
+    def defer(self, fn: Callable[..., None], *args: Any) -> None:
+        """Run ``fn(state, *args)`` in order with the other inputs (work such as parsing a
+        tool's JSON that need not happen inside the event's callback)."""
+        self._push((_CALL, fn, args))
 
     def _push(self, op: tuple[Any, ...]) -> None:
         self._ops.append(op)
@@ -89,10 +95,13 @@ class SignalQueue:
         while ops:
             op = ops.popleft()
             try:
-                if op[0] == _TEXT:
+                kind = op[0]
+                if kind == _TEXT:
                     state.merge_text(op[1], at=op[2], turn_index=op[3])
-                else:
+                elif kind == _TOOL:
                     state.apply(op[1], op[2], source=op[3], at=op[4], turn_index=op[5])
+                else:
+                    op[1](state, *op[2])
             except Exception:
                 self._on_error("signals")
 

@@ -4,9 +4,9 @@ It is an observer, never a stage of the call. Each handler appends a few numbers
 to memory and returns: no I/O, no awaits, no copies of the chat history; parsing tool outputs
 and building models wait until a record is built, and signal detection runs just after the
 event's callback, in call order (:mod:`.detection`), applied in full before a record is read.
-An exception inside a handler is caught, counted in the record's ``collection_errors`` and logged once; it never
-reaches the agent. Records leave through ``sink``, always from one worker thread, so a sink that
-writes to disk (the outbox) never blocks the event loop:
+An exception inside a handler is caught, counted in the record's ``collection_errors`` and
+logged once; it never reaches the agent. Records leave through ``sink``, always from one worker
+thread, so a sink that writes to disk (the outbox) never blocks the event loop:
 
 - every ``checkpoint_interval_s`` an in-progress record (``complete=False``), so a worker killed
   mid-call still leaves the call behind;
@@ -31,6 +31,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from signalroom.record import SessionRecord
+from signalroom.signals import SignalState
 
 from .annotations import CallAnnotations
 from .build import LATENCY_COLUMNS, Snapshot, build_record
@@ -342,19 +343,10 @@ class SessionRecorder:
                 self._on_signal_tool(call.arguments, out.output, started)
 
     def _on_signal_tool(self, arguments: str, output: str, at: float) -> None:
-        """A signal the model reported merges now, in call order with the detected ones."""
-        args = parse_arguments(arguments)
-        if "field" not in args:
-            return
-        # the tool's own normalized value when it reports one, else the raw argument
-        result = parse_arguments(output)
-        self._signals.apply(
-            str(args["field"]),
-            result.get("value", args.get("value")),
-            source="tool",
-            at=at,
-            turn_index=self._user_turns - 1 if self._user_turns else None,
-        )
+        """A signal the model reported merges in call order with the detected ones; its JSON
+        is parsed with them, after the event's callback."""
+        turn = self._user_turns - 1 if self._user_turns else None
+        self._signals.defer(_apply_signal_tool, arguments, output, at, turn)
 
     def _on_error(self, ev: Any) -> None:
         self._add_error(describe_error(ev.error, ev.source))
@@ -552,6 +544,23 @@ _HANDLERS: tuple[tuple[str, Callable[[SessionRecorder, Any], None]], ...] = (
     ("error", SessionRecorder._on_error),
     ("close", SessionRecorder._on_close),
 )
+
+
+def _apply_signal_tool(
+    state: SignalState, arguments: str, output: str, at: float, turn: int | None
+) -> None:
+    args = parse_arguments(arguments)
+    if "field" not in args:
+        return
+    # the tool's own normalized value when it reports one, else the raw argument
+    result = parse_arguments(output)
+    state.apply(
+        str(args["field"]),
+        result.get("value", args.get("value")),
+        source="tool",
+        at=at,
+        turn_index=turn,
+    )
 
 
 def _agent_annotations(session: AgentSession[Any]) -> CallAnnotations | None:
