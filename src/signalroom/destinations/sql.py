@@ -54,12 +54,36 @@ class SqlWarehouse(Warehouse):
     def _execute(self, conn: Any, sql: str, params: Sequence[Any] = ()) -> Any:
         """Run ``sql`` (``%s`` placeholders); return an object with ``fetchall()``."""
 
-    @abstractmethod
-    def _upsert_sessions(self, conn: Any, rows: list[tuple[Any, ...]]) -> tuple[set[str], set[str]]:
-        """Write session rows whose revision is newer; return (applied, previously stored)."""
+    def _stored_before(self, conn: Any, ids: list[str]) -> set[str] | None:
+        """Ids of ``ids`` already stored, read before the upsert; None when the dialect's
+        ``upsert_returning`` tells them apart instead."""
+        return set()
+
+    #: Extra RETURNING column that is true for a fresh insert (None: see ``_stored_before``).
+    upsert_inserted: str | None = None
 
     def _json_value(self, value: Any) -> Any:
         return json.loads(value) if isinstance(value, str) else value
+
+    # The newest-revision-wins rule, one statement for both databases.
+    def _upsert_sessions(self, conn: Any, rows: list[tuple[Any, ...]]) -> tuple[set[str], set[str]]:
+        """Write session rows whose revision is newer; return (applied, previously stored)."""
+        if not rows:
+            return set(), set()
+        stored = self._stored_before(conn, [r[0] for r in rows])
+        extra = f", {self.upsert_inserted}" if self.upsert_inserted else ""
+        returned = self._execute(
+            conn,
+            upsert_sql(self._values_of(SESSIONS), extra),
+            columns_of(rows, len(SESSIONS.columns)),
+        ).fetchall()
+        applied = {r[0] for r in returned}
+        if stored is None:
+            stored = {r[0] for r in returned if not r[1]}
+        return applied, stored & applied
+
+    def _values_of(self, table: Table) -> str:
+        return self._values([k for _, k in table.columns], table.column_names)
 
     # Shared building blocks.
     def _values(self, kinds: Sequence[ColumnType], names: Sequence[str]) -> str:
@@ -330,6 +354,23 @@ class SqlWarehouse(Warehouse):
                 "FROM deliveries ORDER BY record_id, destination",
             ).fetchall()
         return [tuple(r) for r in rows]
+
+
+def upsert_sql(values: str, returning_extra: str = "") -> str:
+    """The sessions upsert: insert, or replace a stored row only with a newer revision.
+
+    ``INSERT … ON CONFLICT DO UPDATE … WHERE`` reads the same in DuckDB and PostgreSQL; both
+    return only the rows written (inserted or replaced), never the skipped stale ones.
+    """
+    names = SESSIONS.column_names
+    updates = ", ".join(f"{n} = excluded.{n}" for n in names if n != "record_id")
+    return (
+        f"INSERT INTO sessions ({', '.join(names)}) "
+        f"SELECT {', '.join('v.' + n for n in names)} FROM {values} "
+        f"ON CONFLICT (record_id) DO UPDATE SET {updates} "
+        "WHERE excluded.revision > sessions.revision "
+        f"RETURNING record_id{returning_extra}"
+    )
 
 
 def _mentions_email(record: SessionRecord, needle: str) -> bool:
