@@ -164,12 +164,16 @@ class DuckDBWarehouse(SqlWarehouse):
     def _execute(self, conn: Any, sql: str, params: Sequence[Any] = ()) -> Any:
         return conn.execute(sql.replace("%s", "?"), list(params))
 
-    def _stored_before(self, conn: Any, ids: list[str]) -> set[str] | None:
-        # DuckDB's RETURNING cannot tell an insert from an update: read which ids exist.
+    def _stored_revisions(self, conn: Any, ids: list[str]) -> dict[str, int] | None:
+        # DuckDB's RETURNING cannot tell an insert from an update, and costs about as much as
+        # the insert itself: read the stored revisions instead (this process is the only
+        # writer, and the read is in the upsert's transaction).
         found = conn.execute(
-            "SELECT record_id FROM sessions WHERE record_id IN (SELECT unnest(?::TEXT[]))", [ids]
+            "SELECT record_id, revision FROM sessions "
+            "WHERE record_id IN (SELECT unnest(?::TEXT[]))",
+            [ids],
         ).fetchall()
-        return {r[0] for r in found}
+        return dict(found)
 
     def exists(self) -> bool:
         return Path(self.path).exists()

@@ -90,11 +90,9 @@ class PostgresWarehouse(SqlWarehouse):
     def _execute(self, conn: Any, sql: str, params: Sequence[Any] = ()) -> Any:
         return conn.execute(sql, list(params) if params else None)
 
-    # xmax = 0 tells a fresh insert from an update of a stored row (whose children we replace).
-    upsert_inserted = "(xmax = 0)"
-
-    def _stored_before(self, conn: Any, ids: list[str]) -> set[str] | None:
-        return None
+    # Only written rows are returned; xmax = 0 tells a fresh insert from a replaced row
+    # (whose child rows are replaced too).
+    upsert_returning = " RETURNING record_id, (xmax = 0) AS inserted"
 
     async def close(self) -> None:
         while True:
