@@ -241,7 +241,7 @@ async def test_full_disk_under_the_outbox_does_not_stop_the_call(
     home: Path, small_disk: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     from signalroom.config import load_settings
-    from signalroom.outbox import Outbox, forward
+    from signalroom.outbox import Outbox
     from signalroom.simulate.runner import run_call
 
     filler = small_disk / "filler"
@@ -278,7 +278,7 @@ async def test_full_disk_under_the_outbox_does_not_stop_the_call(
     assert [(r["revision"], bool(r["complete"])) for r in newest] == [(final.revision, True)]
     assert outbox.status().versions == held
     transport = open_transport("memory://disk-full-test")
-    result = await forward(outbox, transport)
+    result = await outbox.forward(transport)
     outbox.close()
     print(
         f"disk full: {held} versions held in memory, errors {dict(outbox.errors)}, sent {result.sent}"

@@ -20,7 +20,7 @@ from signalroom.cli import app
 from signalroom.config import Settings, load_settings
 from signalroom.console import CommandFailed
 from signalroom.destinations import open_warehouse
-from signalroom.outbox import Outbox, forward
+from signalroom.outbox import Outbox
 from signalroom.privacy import keyed_hash
 from signalroom.record import SessionRecord
 from signalroom.service.runner import run_service
@@ -59,7 +59,7 @@ async def _deliver(settings: Settings, outbox: Outbox, records: list[SessionReco
         outbox.append(record)
     transport = open_transport(settings.resolved_queue_url)
     try:
-        await forward(outbox, transport)
+        await outbox.forward(transport)
     finally:
         await transport.close()
 
@@ -87,7 +87,7 @@ def filled(home: Path) -> Settings:
     )
     small = spool_from_url(settings.resolved_queue_url + "?max_bytes=2500")
     outbox.append(big)
-    asyncio.run(forward(outbox, small))
+    asyncio.run(outbox.forward(small))
     assert outbox.status().parked == 1
 
     # A malformed message naming jane is dead-lettered by the service.

@@ -20,8 +20,9 @@ likely down, and the remaining records keep their attempts for the next pass.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
 from tenacity import (
@@ -32,14 +33,34 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
+from signalroom.config import OutboxSettings
 from signalroom.errors import SignalroomError
 from signalroom.transports.base import OutgoingMessage
 
 if TYPE_CHECKING:
     import sqlite3
 
-    from signalroom.outbox.store import Outbox
     from signalroom.transports.base import Transport
+
+
+class Outbox(Protocol):
+    """What a pass needs of the store (``signalroom.outbox.store.Outbox``), named here so
+    this module does not import the store, which imports it."""
+
+    @property
+    def settings(self) -> OutboxSettings: ...
+
+    def flush_buffer(self) -> bool: ...
+
+    def pending_batch(self, after: int, size: int) -> list[sqlite3.Row]: ...
+
+    def mark_sent(self, seqs: Sequence[int], at: float) -> None: ...
+
+    def count_attempt(self, seqs: Sequence[int], error: str) -> None: ...
+
+    def park(self, seq: int, reason: str) -> None: ...
+
+    def park_exhausted(self, seqs: Sequence[int], error: str) -> int: ...
 
 
 @dataclass(slots=True)

@@ -24,7 +24,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -32,11 +32,13 @@ from signalroom.config import OutboxSettings
 from signalroom.outbox import schema
 from signalroom.outbox.buffer import MemoryBuffer, PendingRow, disk_error_kind
 from signalroom.outbox.matching import Match, email_match
+from signalroom.outbox.sender import ForwardResult, forward
 from signalroom.record import known_major
 from signalroom.transports.envelope import encode_record
 
 if TYPE_CHECKING:
     from signalroom.record import SessionRecord
+    from signalroom.transports.base import Transport
 
 log = logging.getLogger("signalroom.outbox")
 
@@ -77,6 +79,10 @@ def _unknown_major(version: str) -> str | None:
     return f"schema_version {version!r} has a major this build does not know"
 
 
+def _counts(hits: list[tuple[int, str]]) -> dict[str, int]:
+    return {"versions": len(hits), "records": len({rid for _, rid in hits})}
+
+
 def _seq_list(seqs: Sequence[int]) -> str:
     # one bound JSON array instead of one statement (or one placeholder) per row
     return "[" + ",".join(str(int(s)) for s in seqs) + "]"
@@ -92,13 +98,7 @@ class OutboxStatus:
     oldest_pending_s: float | None
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "pending": self.pending,
-            "sent": self.sent,
-            "parked": self.parked,
-            "versions": self.versions,
-            "oldest_pending_s": self.oldest_pending_s,
-        }
+        return asdict(self)
 
 
 class Outbox:
@@ -156,10 +156,14 @@ class Outbox:
         with self._lock:
             return self._flush_buffer_locked()
 
-    # -- forwarding (called by signalroom.outbox.sender) --------------------------------
+    # -- forwarding ---------------------------------------------------------------------
+    async def forward(self, transport: Transport, **options: Any) -> ForwardResult:
+        """Send pending newest versions: :func:`signalroom.outbox.sender.forward` (its options:
+        ``batch_size``, ``max_batches``, ``retries``)."""
+        return await forward(self, transport, **options)
+
     def pending_batch(self, after: int, size: int) -> list[sqlite3.Row]:
-        """Pending versions after ``seq`` ``after``, oldest first: seq, record_id, revision,
-        attempts, payload."""
+        """Pending versions after seq ``after``, oldest first, with their payloads."""
         return self.execute(_PENDING, (after, size))
 
     def execute(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
@@ -212,37 +216,29 @@ class Outbox:
             )
         return len(parked)
 
-    # -- erasure ----------------------------------------------------------------------------
+    # -- erasure (``signalroom forget``) ------------------------------------------------------
     def count_matching(self, match: Match) -> dict[str, int]:
         """Versions (and distinct records) whose stored envelope ``match`` accepts."""
-        hits = self._matching(match)
-        return {"versions": len(hits), "records": len({rid for _, rid in hits})}
+        return _counts(self._matching(match))
 
     def erase_matching(self, match: Match) -> dict[str, int]:
-        """Delete every version (and its payload) whose envelope ``match`` accepts; deleted
-        bytes are zeroed and the WAL folded in and truncated, so no copy stays on disk."""
+        """Delete the versions (and payloads) ``match`` accepts; deleted bytes are zeroed and
+        the WAL folded in and truncated, so no copy stays on disk."""
         with self._lock:
             hits = self._matching(match)
-            conn = self._connection()
-            try:
-                conn.execute("PRAGMA secure_delete = ON")
-                with conn:
-                    conn.execute(
-                        "DELETE FROM versions WHERE seq IN (SELECT value FROM json_each(?))",
-                        (_seq_list([seq for seq, _ in hits]),),
-                    )
-                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            except sqlite3.Error:
-                self._drop_connection()
-                raise
-        return {"versions": len(hits), "records": len({rid for _, rid in hits})}
+            self.execute("PRAGMA secure_delete = ON")
+            seqs = _seq_list([seq for seq, _ in hits])
+            self.execute(
+                "DELETE FROM versions WHERE seq IN (SELECT value FROM json_each(?))", (seqs,)
+            )
+            self.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return _counts(hits)
 
     def count_email(self, email: str) -> dict[str, int]:
         """Versions of records naming exactly ``email`` (case and spaces ignored)."""
         return self.count_matching(email_match(email))
 
     def erase_email(self, email: str) -> dict[str, int]:
-        """Delete the versions of records naming exactly ``email`` (case and spaces ignored)."""
         return self.erase_matching(email_match(email))
 
     def _matching(self, match: Match) -> list[tuple[int, str]]:
@@ -250,11 +246,7 @@ class Outbox:
             "SELECT v.seq, v.record_id, v.created_at, p.payload "
             "FROM versions v JOIN payloads p USING (seq) ORDER BY v.seq"
         )
-        return [
-            (row["seq"], row["record_id"])
-            for row in rows
-            if match(bytes(row["payload"]), row["created_at"])
-        ]
+        return [(r[0], r[1]) for r in rows if match(bytes(r[3]), r[2])]
 
     # -- reading and maintenance (CLI) ---------------------------------------------------
     def status(self) -> OutboxStatus:

@@ -132,12 +132,12 @@ async def _forward_home_outbox(settings: Settings, transport: Any) -> None:
     """
     if not settings.outbox_path.exists():
         return
-    from signalroom.outbox import Outbox, forward
+    from signalroom.outbox import Outbox
 
     outbox = Outbox(settings.outbox_path, settings.outbox)
     try:
         if outbox.status().pending:
-            result = await forward(outbox, transport)
+            result = await outbox.forward(transport)
             log.info("forwarded the home's outbox", extra={"fields": {"sent": result.sent}})
     finally:
         outbox.close()

@@ -25,7 +25,7 @@ async def deliver(
 ) -> tuple[list[SessionRecord], dict[str, Any]]:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    from signalroom.outbox import Outbox, forward
+    from signalroom.outbox import Outbox
     from signalroom.transports import open_transport
     from signalroom.urls import redact_url
 
@@ -38,7 +38,7 @@ async def deliver(
         progress.update(task, description="delivering to the queue")
         transport = open_transport(settings.resolved_queue_url)
         try:
-            await forward(outbox, transport)
+            await outbox.forward(transport)
         finally:
             await transport.close()
     status = outbox.status().as_dict()
