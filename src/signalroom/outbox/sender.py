@@ -6,12 +6,10 @@ updated in one statement; the store holds every SQL statement.
 
 Each batch is published with retries: ``tenacity`` supplies the exponential backoff with
 jitter between tries. Every failed try counts one attempt against each record of the batch;
-a record reaching ``OutboxSettings.max_attempts`` is parked with the last error. Records that
-can never be sent are parked at once, with the reason, before any publish:
-
-* larger than ``transport.max_message_bytes`` ("too large for redis: 300 KB > 256 KB");
-* an envelope that does not decode (corrupted row);
-* a record whose schema major this build does not know.
+a record reaching ``OutboxSettings.max_attempts`` is parked with the last error. An envelope
+larger than ``transport.max_message_bytes`` can never be sent and is parked at once, with the
+reason ("too large for redis: 300 KB > 256 KB"), before any publish; a record whose schema
+major this build does not know was parked at append.
 
 A forward stops at the first batch that still fails after its retries: the broker is
 likely down, and the remaining records keep their attempts for the next pass.
