@@ -32,6 +32,8 @@ from typing import Any
 from signalroom.signals import SignalState
 from signalroom.signals.state import EvidenceRow
 
+from .tool_calls import parse_arguments
+
 #: Inputs a call may have queued before the caller applies them itself.
 MAX_QUEUED = 64
 
@@ -109,3 +111,21 @@ class SignalQueue:
         # cleared first: an input pushed from now on schedules another pass
         self._scheduled = False
         self.drain()
+
+
+def apply_signal_tool(
+    state: SignalState, arguments: str, output: str, at: float, turn: int | None
+) -> None:
+    """Merge a ``record_signal`` tool call: the tool's own normalized value when it reports
+    one, else the raw argument."""
+    args = parse_arguments(arguments)
+    if "field" not in args:
+        return
+    result = parse_arguments(output)
+    state.apply(
+        str(args["field"]),
+        result.get("value", args.get("value")),
+        source="tool",
+        at=at,
+        turn_index=turn,
+    )

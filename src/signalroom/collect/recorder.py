@@ -31,14 +31,13 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from signalroom.record import SessionRecord
-from signalroom.signals import SignalState
 
 from .annotations import CallAnnotations
 from .build import LATENCY_COLUMNS, Snapshot, build_record
-from .detection import SignalQueue
+from .detection import SignalQueue, apply_signal_tool
 from .identity import hash_identity
 from .listeners import HandlerObserver, Listener, TimedListener, describe_error
-from .tool_calls import RawCall, parse_arguments
+from .tool_calls import RawCall
 from .usage import UsageRow, compact
 
 if TYPE_CHECKING:
@@ -346,7 +345,7 @@ class SessionRecorder:
         """A signal the model reported merges in call order with the detected ones; its JSON
         is parsed with them, after the event's callback."""
         turn = self._user_turns - 1 if self._user_turns else None
-        self._signals.defer(_apply_signal_tool, arguments, output, at, turn)
+        self._signals.defer(apply_signal_tool, arguments, output, at, turn)
 
     def _on_error(self, ev: Any) -> None:
         self._add_error(describe_error(ev.error, ev.source))
@@ -544,23 +543,6 @@ _HANDLERS: tuple[tuple[str, Callable[[SessionRecorder, Any], None]], ...] = (
     ("error", SessionRecorder._on_error),
     ("close", SessionRecorder._on_close),
 )
-
-
-def _apply_signal_tool(
-    state: SignalState, arguments: str, output: str, at: float, turn: int | None
-) -> None:
-    args = parse_arguments(arguments)
-    if "field" not in args:
-        return
-    # the tool's own normalized value when it reports one, else the raw argument
-    result = parse_arguments(output)
-    state.apply(
-        str(args["field"]),
-        result.get("value", args.get("value")),
-        source="tool",
-        at=at,
-        turn_index=turn,
-    )
 
 
 def _agent_annotations(session: AgentSession[Any]) -> CallAnnotations | None:
