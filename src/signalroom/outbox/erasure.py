@@ -1,15 +1,13 @@
-"""The outbox's ``erase``/``count`` for ``signalroom forget``: every version, in any state.
+"""The outbox as a store ``signalroom forget`` can search: the seam's ``erase``/``count``.
 
-Opened on its own connection (not through :class:`~signalroom.outbox.store.Outbox`), so erasing
-never creates an outbox where there is none and never takes part in forwarding. Deleted bytes
-are zeroed (``secure_delete``) and the write-ahead log folded in and truncated, so nothing
-erased lingers on disk.
+The versions table belongs to :class:`~signalroom.outbox.store.Outbox`; this adapter only
+hands it the subject's matching rule (``Outbox.erase_matching`` / ``count_matching``), and
+never creates an outbox where there is none.
 """
 
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from pathlib import Path
 
 from signalroom.privacy.subject import Subject, from_epoch
@@ -35,22 +33,13 @@ class OutboxEraser:
     def _matching(self, subject: Subject, delete: bool) -> Counts:
         if not self.path.exists():
             return {"versions": 0, "records": 0}
-        db = sqlite3.connect(self.path, timeout=10.0)
+        from signalroom.outbox.store import Outbox
+
+        def match(payload: bytes, created_at: float) -> bool:
+            return subject.matches_body(payload, from_epoch(created_at))
+
+        outbox = Outbox(self.path)
         try:
-            db.execute("PRAGMA secure_delete = ON")
-            with db:
-                rows = db.execute(
-                    "SELECT seq, record_id, created_at, payload FROM versions"
-                ).fetchall()
-                hits = [
-                    (seq, rid)
-                    for seq, rid, created, payload in rows
-                    if subject.matches_body(bytes(payload), from_epoch(created))
-                ]
-                if delete:
-                    db.executemany("DELETE FROM versions WHERE seq = ?", [(s,) for s, _ in hits])
-            if delete and hits:
-                db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            return outbox.erase_matching(match) if delete else outbox.count_matching(match)
         finally:
-            db.close()
-        return {"versions": len(hits), "records": len({rid for _, rid in hits})}
+            outbox.close()
