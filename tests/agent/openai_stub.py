@@ -249,3 +249,12 @@ def _events(body: dict[str, Any], reply: Reply, request_chars: int) -> Iterator[
     if (body.get("stream_options") or {}).get("include_usage"):
         yield json.dumps({**base, "choices": [], "usage": _usage(request_chars, reply)})
     yield "[DONE]"
+
+
+if __name__ == "__main__":  # a stand-alone server: prints its base URL, serves until killed
+    import sys
+
+    with OpenAIStub() as served:
+        sys.stdout.write(served.url + "\n")
+        sys.stdout.flush()
+        threading.Event().wait()

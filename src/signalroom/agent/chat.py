@@ -36,6 +36,8 @@ if TYPE_CHECKING:
 TURN_TIMEOUT_S = 300.0
 #: How long the first request may take to fail before the call gives up: one retry, not three.
 LLM_RETRIES = 1
+#: How long a failed turn may take to wind down once the session reported the error.
+SETTLE_S = 5.0
 BYE = "/bye"
 ERROR_CLOSE = "llm_error"
 
@@ -159,14 +161,17 @@ async def run_chat(
         await asyncio.wait_for(session.wait_for_idle(), TURN_TIMEOUT_S)
         while not failed.done() and (text := await source.next()) is not None:
             turns += 1
-            reply = asyncio.ensure_future(session.run(user_input=text))
+            reply = asyncio.ensure_future(_reply(session, text))
             await asyncio.wait({reply, failed}, timeout=TURN_TIMEOUT_S, return_when="FIRST_COMPLETED")
+            if failed.done() and not reply.done():
+                # the session closes on the error; let the turn end with it, so it is read
+                await asyncio.wait({reply}, timeout=SETTLE_S)
             if not reply.done():
                 reply.cancel()
                 if not failed.done():
                     failed.set_result(f"no reply from {spec.label} in {TURN_TIMEOUT_S:.0f}s")
-            elif reply.exception() is not None and not failed.done():
-                failed.set_result(_describe(reply.exception(), spec))
+            elif (exc := reply.exception()) is not None and not failed.done():
+                failed.set_result(_describe(exc, spec))
         if failed.done():
             # the partial call, as a worker killed mid-call would leave it
             record = call.recorder.record(ERROR_CLOSE, complete=False)
@@ -180,6 +185,10 @@ async def run_chat(
             loop.remove_signal_handler(signal.SIGINT)
         await session.aclose()
     return ChatOutcome(record=await call.recorder.aclose(), turns=turns)
+
+
+async def _reply(session: AgentSession[None], text: str) -> None:
+    await session.run(user_input=text)
 
 
 def _describe(error: Any, spec: ModelSpec) -> str:
