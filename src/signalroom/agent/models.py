@@ -193,7 +193,12 @@ def build_models(settings: AgentSettings, vad: Any = None) -> dict[str, Any]:
         "llm": build_llm(llm_spec(settings)),
         "tts": _build_speech(tts) if tts else None,
         "vad": vad,
-        "turn_handling": {"turn_detection": _turn_detection(settings.turn_detection)},
+        # typed chat turns are committed as they come: no turn detector without audio
+        "turn_handling": {
+            "turn_detection": None
+            if is_text_only(settings)
+            else _turn_detection(settings.turn_detection)
+        },
     }
 
 
