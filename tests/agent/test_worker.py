@@ -113,11 +113,14 @@ async def test_prewarm_loads_the_vad_and_the_knowledge_index(
     from signalroom.knowledge import LocalKnowledgeBase
 
     monkeypatch.setenv("SIGNALROOM_HOME", str(tmp_path))  # the default voice configuration
+    for key in ("OPENAI_API_KEY", "DEEPGRAM_API_KEY", "CARTESIA_API_KEY"):
+        monkeypatch.setenv(key, "key-never-sent")  # the clients are built, never called
     with fake_job_context(job_id="job-prewarm") as ctx:
         worker.prewarm(ctx.proc)
         try:
             parts = ctx.proc.userdata["parts"]
-            assert isinstance(parts.vad, silero.VAD)
+            assert isinstance(parts.models["vad"], silero.VAD)
+            assert {"stt", "llm", "tts"} <= {k for k, v in parts.models.items() if v is not None}
             assert isinstance(parts.knowledge, LocalKnowledgeBase) and parts.knowledge.size > 0
         finally:
             assert ctx.proc.userdata["forwarder"].stop()

@@ -2,14 +2,14 @@
 
 :func:`prepare` does the blocking work a process does once, before any call (``prewarm`` in the
 worker): it builds the knowledge index, runs the signal detector once so its tables are
-compiled, and loads the VAD when the call needs one. :func:`open_call` is what each call does on
+compiled, and builds the models (plugin clients load TLS certificates, the VAD its model). :func:`open_call` is what each call does on
 the event loop: a :class:`SalesAgent` and a :class:`SessionRecorder` on the caller's session,
 whose sink is the deployment's outbox, with the privacy transform applied.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from signalroom.collect import SessionRecorder, Sink
@@ -34,7 +34,8 @@ class CallParts:
     settings: Settings
     knowledge: KnowledgeBase
     transform: Transform
-    vad: Any = None
+    #: ``AgentSession`` keyword arguments shared by every call: stt, llm, tts, vad.
+    models: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -51,22 +52,28 @@ def warm_detector() -> None:
     detect(_WARM_UP)
 
 
-def prepare(settings: Settings, *, load_vad: bool = False) -> CallParts:
-    """Blocking setup for a process's calls: knowledge index, detector, privacy, VAD."""
+def prepare(settings: Settings, *, voice: bool = True) -> CallParts:
+    """Blocking setup for a process's calls: knowledge index, detector, privacy, models.
+
+    ``voice`` builds the configured STT, LLM, TTS and VAD; without it, only the LLM (chat).
+    """
     from signalroom.knowledge import LocalKnowledgeBase, build_knowledge_base
     from signalroom.privacy import privacy_transform
 
-    from .models import load_vad as _load_vad
+    from .models import build_llm, build_models, llm_spec
 
     warm_detector()
     knowledge = build_knowledge_base(settings.knowledge)
     if isinstance(knowledge, LocalKnowledgeBase):
         knowledge.search_sync("pricing")  # the first search loads the stemmer and the index
+    models = (
+        build_models(settings.agent) if voice else {"llm": build_llm(llm_spec(settings.agent))}
+    )
     return CallParts(
         settings=settings,
         knowledge=knowledge,
         transform=privacy_transform(settings),
-        vad=_load_vad(settings.agent.vad) if load_vad else None,
+        models=models,
     )
 
 

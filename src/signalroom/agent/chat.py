@@ -27,7 +27,7 @@ from signalroom.config import Settings
 from signalroom.record import SessionRecord
 
 from .call import CallParts, open_call
-from .models import ModelSpec, build_llm, llm_spec
+from .models import ModelSpec, llm_spec
 
 if TYPE_CHECKING:
     from livekit.agents import AgentSession
@@ -94,8 +94,8 @@ class TurnSource:
                 return text
 
 
-def new_session(settings: Settings, spec: ModelSpec) -> AgentSession[None]:
-    """A text-only session on the LLM; an endpoint that fails gives up after one retry."""
+def new_session(settings: Settings, spec: ModelSpec, llm: Any) -> AgentSession[None]:
+    """A text-only session on ``llm``; an endpoint that fails gives up after one retry."""
     from livekit.agents import AgentSession, APIConnectOptions
     from livekit.agents.voice.agent_session import SessionConnectOptions
 
@@ -107,7 +107,7 @@ def new_session(settings: Settings, spec: ModelSpec) -> AgentSession[None]:
         max_unrecoverable_errors=1,
     )
     return AgentSession(
-        llm=build_llm(spec),
+        llm=llm,
         vad=None,
         turn_handling={"turn_detection": None},  # typed turns are committed as they come
         max_tool_steps=settings.agent.max_tool_steps,
@@ -126,7 +126,7 @@ async def run_chat(
     """One call: the greeting, then a reply to each turn read from ``stream``."""
     settings = parts.settings
     spec = llm_spec(settings.agent)
-    session = new_session(settings, spec)
+    session = new_session(settings, spec, parts.models["llm"])
     session_id = f"chat-{int(time.time() * 1000)}"
     call = open_call(
         parts,

@@ -56,7 +56,7 @@ def run_chat_command(settings: Settings, *, json_out: bool = False) -> None:
             code=2,
         )
     import_plugins(settings.agent, text_only=True)  # on the main thread, as LiveKit requires
-    parts = prepare(settings)
+    parts = prepare(settings, voice=False)
     settings.home.mkdir(parents=True, exist_ok=True)
     _log_to_file(settings.log_dir / "chat.log")
     interactive = sys.stdin.isatty() and not json_out

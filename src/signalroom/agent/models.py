@@ -180,26 +180,25 @@ def build_llm(spec: ModelSpec) -> Any:
     return module.LLM(model=spec.model)
 
 
-def build_models(settings: AgentSettings, vad: Any = None) -> dict[str, Any]:
-    """Keyword arguments for a voice ``AgentSession``: stt, llm, tts, vad and turn_handling.
+def build_models(settings: AgentSettings) -> dict[str, Any]:
+    """The STT, LLM, TTS and VAD a process's calls share, built once (``prewarm``).
 
-    ``vad`` is the model ``prewarm`` loaded; without one it is loaded here.
+    Building them blocks: each plugin client loads TLS certificates, the VAD loads its model.
     """
     stt, tts = speech_spec("stt", settings.stt), speech_spec("tts", settings.tts)
-    if vad is None and not is_text_only(settings):
-        vad = load_vad(settings.vad)
     return {
         "stt": _build_speech(stt) if stt else None,
         "llm": build_llm(llm_spec(settings)),
         "tts": _build_speech(tts) if tts else None,
-        "vad": vad,
-        # typed chat turns are committed as they come: no turn detector without audio
-        "turn_handling": {
-            "turn_detection": None
-            if is_text_only(settings)
-            else _turn_detection(settings.turn_detection)
-        },
+        "vad": None if is_text_only(settings) else load_vad(settings.vad),
     }
+
+
+def turn_handling(settings: AgentSettings) -> dict[str, Any]:
+    """``AgentSession(turn_handling=...)`` for one call."""
+    if is_text_only(settings):  # typed chat turns are committed as they come
+        return {"turn_detection": None}
+    return {"turn_detection": _turn_detection(settings.turn_detection)}
 
 
 def _build_speech(spec: ModelSpec) -> Any:

@@ -22,7 +22,7 @@ from livekit.agents import AgentServer, AgentSession, JobContext, JobProcess, ro
 from signalroom.config import load_settings
 
 from .call import Call, CallParts, open_call, prepare
-from .models import build_models, import_plugins, is_text_only
+from .models import import_plugins, is_text_only, turn_handling
 
 logger = logging.getLogger("signalroom.agent")
 
@@ -43,7 +43,7 @@ def prewarm(proc: JobProcess) -> None:
     from signalroom.outbox import Forwarder, Outbox
 
     settings = load_settings()
-    proc.userdata["parts"] = prepare(settings, load_vad=not is_text_only(settings.agent))
+    proc.userdata["parts"] = prepare(settings)
     outbox = Outbox(settings.outbox_path, settings.outbox)
     forwarder = Forwarder(outbox, settings.resolved_queue_url)
     forwarder.start()
@@ -72,8 +72,7 @@ async def entrypoint(ctx: JobContext) -> None:
     parts: CallParts | None = ctx.proc.userdata.get("parts")
     if parts is None:  # a process started without prewarm (tests, custom servers)
         logger.warning("no prewarm for this process: preparing the call on the event loop")
-        settings = load_settings()
-        parts = prepare(settings, load_vad=not is_text_only(settings.agent))
+        parts = prepare(load_settings())
         ctx.proc.userdata["parts"] = parts
     settings = parts.settings
     outbox = ctx.proc.userdata.get("outbox")
@@ -82,7 +81,9 @@ async def entrypoint(ctx: JobContext) -> None:
 
         outbox = ctx.proc.userdata["outbox"] = Outbox(settings.outbox_path, settings.outbox)
     session: AgentSession[None] = AgentSession(
-        **build_models(settings.agent, vad=parts.vad), max_tool_steps=settings.agent.max_tool_steps
+        **parts.models,
+        turn_handling=turn_handling(settings.agent),
+        max_tool_steps=settings.agent.max_tool_steps,
     )
     room = ctx.job.room.name or ctx.room.name
     call = open_call(
