@@ -54,10 +54,26 @@ def test_start_lists_every_missing_key_in_one_message(tmp_path: Path) -> None:
 
 
 def test_console_needs_model_keys_but_no_livekit_server(tmp_path: Path) -> None:
-    result = _run(["agent", "console", "--text"], tmp_path)
+    result = _run(["agent", "console"], tmp_path)
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "OPENAI_API_KEY" in result.stderr and "DEEPGRAM_API_KEY" in result.stderr
     assert "LIVEKIT_URL" not in result.stderr
+
+
+def test_console_text_needs_only_the_llm_key(tmp_path: Path) -> None:
+    result = _run(["agent", "console", "--text"], tmp_path)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "OPENAI_API_KEY" in result.stderr
+    for name in ("DEEPGRAM_API_KEY", "CARTESIA_API_KEY", "LIVEKIT_URL", "portaudio"):
+        assert name not in result.stderr
+
+
+def test_download_files_downloads_for_the_configured_plugins(tmp_path: Path) -> None:
+    (tmp_path / "signalroom.toml").write_text('[agent]\nstt = "none"\ntts = "none"\nvad = "silero"\n')
+    result = _run(["agent", "download-files"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "configured plugins: livekit.plugins.openai" in result.stderr
+    assert "downloading files for livekit.plugins.openai" in result.stderr
 
 
 def test_agent_help_lists_the_worker_commands() -> None:
@@ -67,7 +83,7 @@ def test_agent_help_lists_the_worker_commands() -> None:
 
     result = CliRunner().invoke(app, ["agent", "--help"])
     assert result.exit_code == 0
-    for name in ("console", "start", "dev", "download-files"):
+    for name in ("chat", "console", "start", "dev", "download-files"):
         assert name in result.stdout
 
 
