@@ -116,7 +116,7 @@ def _handler(stub: OpenAIStub) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: Any) -> None:
             return  # quiet test output
 
         def _authorized(self) -> bool:
@@ -151,7 +151,10 @@ def _handler(stub: OpenAIStub) -> type[BaseHTTPRequestHandler]:
                 self._json(404, {"error": {"message": f"no route {self.path}"}})
                 return
             now = int(time.time())
-            data = [{"id": m, "object": "model", "created": now, "owned_by": "stub"} for m in stub.models]
+            data = [
+                {"id": m, "object": "model", "created": now, "owned_by": "stub"}
+                for m in stub.models
+            ]
             self._json(200, {"object": "list", "data": data})
 
         def do_POST(self) -> None:

@@ -103,7 +103,15 @@ def test_a_wrong_key_is_one_line_exit_1_and_a_partial_record(
 ) -> None:
     home = tmp_path / "H"
     result = chat(
-        ["chat", "--home", str(home), "--llm", "openai/any-model", "--llm-base-url", keyed_stub.url],
+        [
+            "chat",
+            "--home",
+            str(home),
+            "--llm",
+            "openai/any-model",
+            "--llm-base-url",
+            keyed_stub.url,
+        ],
         CALL,
         OPENAI_API_KEY="sk-wrong",
     )

@@ -69,7 +69,9 @@ def test_console_text_needs_only_the_llm_key(tmp_path: Path) -> None:
 
 
 def test_download_files_downloads_for_the_configured_plugins(tmp_path: Path) -> None:
-    (tmp_path / "signalroom.toml").write_text('[agent]\nstt = "none"\ntts = "none"\nvad = "silero"\n')
+    (tmp_path / "signalroom.toml").write_text(
+        '[agent]\nstt = "none"\ntts = "none"\nvad = "silero"\n'
+    )
     result = _run(["agent", "download-files"], tmp_path)
     assert result.returncode == 0, result.stderr
     assert "configured plugins: livekit.plugins.openai" in result.stderr

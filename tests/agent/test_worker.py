@@ -178,7 +178,7 @@ async def test_no_signalroom_code_blocks_the_loop_during_a_call(
             livekit_log.removeHandler(blocks)
 
     record = await run_worker_call("job-loop-monitor", monitored)
-    assert_a_qualified_booked_call(record, stub_process.split("//")[1].split("/")[0])
+    assert_a_qualified_booked_call(record, stub_process.split("//")[1].split("/", maxsplit=1)[0])
     ours = [
         f"{r.getMessage()}\n{getattr(r, 'stack', '')}"
         for r in blocks.reports

@@ -2,9 +2,10 @@
 
 :func:`prepare` does the blocking work a process does once, before any call (``prewarm`` in the
 worker): it builds the knowledge index, runs the signal detector once so its tables are
-compiled, and builds the models (plugin clients load TLS certificates, the VAD its model). :func:`open_call` is what each call does on
-the event loop: a :class:`SalesAgent` and a :class:`SessionRecorder` on the caller's session,
-whose sink is the deployment's outbox, with the privacy transform applied.
+compiled, and builds the models (plugin clients load TLS certificates, the VAD its model).
+:func:`open_call` is what each call does on the event loop: a :class:`SalesAgent` and a
+:class:`SessionRecorder` on the caller's session, whose sink is the deployment's outbox, with
+the privacy transform applied.
 """
 
 from __future__ import annotations
@@ -24,7 +25,9 @@ if TYPE_CHECKING:
     from signalroom.knowledge import KnowledgeBase
 
 #: A sentence that touches every kind of detector rule, so every table is compiled once.
-_WARM_UP = "We're a law firm of 40 people, about 2,000 cases a month, on Salesforce, needed by Friday."
+_WARM_UP = (
+    "We're a law firm of 40 people, about 2,000 cases a month, on Salesforce, needed by Friday."
+)
 
 
 @dataclass
@@ -66,9 +69,7 @@ def prepare(settings: Settings, *, voice: bool = True) -> CallParts:
     knowledge = build_knowledge_base(settings.knowledge)
     if isinstance(knowledge, LocalKnowledgeBase):
         knowledge.search_sync("pricing")  # the first search loads the stemmer and the index
-    models = (
-        build_models(settings.agent) if voice else {"llm": build_llm(llm_spec(settings.agent))}
-    )
+    models = build_models(settings.agent) if voice else {"llm": build_llm(llm_spec(settings.agent))}
     return CallParts(
         settings=settings,
         knowledge=knowledge,

@@ -162,7 +162,8 @@ async def run_chat(
         while not failed.done() and (text := await source.next()) is not None:
             turns += 1
             reply = asyncio.ensure_future(_reply(session, text))
-            await asyncio.wait({reply, failed}, timeout=TURN_TIMEOUT_S, return_when="FIRST_COMPLETED")
+            either: set[asyncio.Future[Any]] = {reply, failed}
+            await asyncio.wait(either, timeout=TURN_TIMEOUT_S, return_when="FIRST_COMPLETED")
             if failed.done() and not reply.done():
                 # the session closes on the error; let the turn end with it, so it is read
                 await asyncio.wait({reply}, timeout=SETTLE_S)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from signalroom.config import AgentSettings
 from signalroom.errors import ConfigError
 
-from .models import PLUGINS, LIVEKIT_KEYS, ModelSpec, llm_spec, model_specs, plugin_modules
+from .models import LIVEKIT_KEYS, PLUGINS, ModelSpec, llm_spec, model_specs, plugin_modules
 
 PROBE_TIMEOUT_S = 3.0
 #: Where each hosted provider lists its models (a request that costs no tokens).
@@ -34,7 +34,9 @@ class AgentCheck:
     hint: str | None = None
 
 
-def agent_checks(settings: AgentSettings, environ: dict[str, str] | None = None) -> list[AgentCheck]:
+def agent_checks(
+    settings: AgentSettings, environ: dict[str, str] | None = None
+) -> list[AgentCheck]:
     env = dict(os.environ) if environ is None else environ
     try:
         specs = model_specs(settings)
@@ -134,9 +136,7 @@ def probe_llm(spec: ModelSpec, env: dict[str, str]) -> AgentCheck:
             f"check {spec.env_key or 'OPENAI_API_KEY'}",
         )
     if response.status_code != 200:
-        return AgentCheck(
-            "agent llm", "FAIL", f"{url}: HTTP {response.status_code}", _hint(spec)
-        )
+        return AgentCheck("agent llm", "FAIL", f"{url}: HTTP {response.status_code}", _hint(spec))
     return _listed(spec, url, response)
 
 

@@ -1,14 +1,14 @@
 """Speech and language models from config strings, the plugins behind them, and their keys.
 
 ``provider/model`` picks a LiveKit plugin: LLMs ``openai/gpt-4.1-mini``,
-``anthropic/claude-haiku-4-5``, ``groq/llama-3.3-70b-versatile``;
-STT ``deepgram/nova-3`` or ``openai/whisper-1``; TTS ``cartesia/sonic-2`` or
-``openai/gpt-4o-mini-tts``; ``none`` for both makes a text-only agent. ``openai/<model>`` with ``agent.llm_base_url`` talks to any
+``anthropic/claude-haiku-4-5``, ``groq/llama-3.3-70b-versatile``; STT ``deepgram/nova-3`` or
+``openai/whisper-1``; TTS ``cartesia/sonic-2`` or ``openai/gpt-4o-mini-tts``; ``none`` for both
+makes a text-only agent. ``openai/<model>`` with ``agent.llm_base_url`` talks to any
 OpenAI-compatible server (Ollama, vLLM, LM Studio); a key is optional there.
 ``inference/provider/model`` hands ``provider/model`` to LiveKit Inference instead, which bills
 through your LiveKit project and needs no provider key (Google's Gemini models go this way:
-LiveKit's Google plugin needs a tenacity older than signalroom's). VAD: ``silero`` or ``none``. Turn
-detection: ``multilingual`` (LiveKit's turn detector), ``vad``, ``stt`` or ``manual``.
+LiveKit's Google plugin needs a tenacity older than signalroom's). VAD: ``silero`` or ``none``.
+Turn detection: ``multilingual`` (LiveKit's turn detector), ``vad``, ``stt`` or ``manual``.
 
 LiveKit plugins register themselves when imported and refuse to do so off the main thread, so
 :func:`import_plugins` runs at import time of the worker and before ``agent chat`` starts its
@@ -20,10 +20,13 @@ from __future__ import annotations
 import importlib
 import os
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from signalroom.config import AgentSettings
 from signalroom.errors import ConfigError
+
+if TYPE_CHECKING:
+    from livekit.agents import TurnHandlingOptions
 
 INFERENCE = "inference/"
 NONE = "none"
@@ -194,7 +197,7 @@ def build_models(settings: AgentSettings) -> dict[str, Any]:
     }
 
 
-def turn_handling(settings: AgentSettings) -> dict[str, Any]:
+def turn_handling(settings: AgentSettings) -> TurnHandlingOptions:
     """``AgentSession(turn_handling=...)`` for one call."""
     if is_text_only(settings):  # typed chat turns are committed as they come
         return {"turn_detection": None}
