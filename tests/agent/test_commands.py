@@ -141,3 +141,47 @@ def test_simulate_delivers_a_call_like_the_demo(tmp_path: Path) -> None:
     finally:
         con.close()
     assert rows == [(record["record_id"], True)]
+
+
+@pytest.mark.slow
+def test_dev_runs_the_worker_through_livekits_current_launcher(tmp_path: Path) -> None:
+    """`python -m livekit.agents start --dev` on our AgentServer: no deprecated CLI on the way."""
+    import signal
+    import time
+
+    (tmp_path / "signalroom.toml").write_text(
+        '[agent]\nllm_base_url = "http://127.0.0.1:9/v1"\nstt = "none"\ntts = "none"\n'
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ALL_KEYS}
+    env.update(
+        SIGNALROOM_HOME=str(tmp_path),
+        LIVEKIT_URL="ws://127.0.0.1:9",  # nothing listens: the worker keeps trying to register
+        LIVEKIT_API_KEY="key",
+        LIVEKIT_API_SECRET="secret",
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-W", "always::DeprecationWarning", "-m", "signalroom", "agent", "dev"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+    )
+    lines: list[str] = []
+    try:
+        assert proc.stdout is not None
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            if not line:
+                break
+            lines.append(line)
+            if "preloading plugins" in line:  # the worker is up, its plugins registered
+                break
+        assert any("preloading plugins" in line for line in lines), "".join(lines)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=60)
+    output = "".join(lines) + out
+    assert "starting worker" in output and "plugin registered" in output
+    assert "livekit.plugins.openai" in output
+    assert "deprecated" not in output.lower(), output
