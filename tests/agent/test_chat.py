@@ -153,3 +153,34 @@ def test_console_text_is_a_chat_on_the_configured_model(
     assert "template" in result.stdout.splitlines()[-1].lower()
     [(complete, record)] = warehouse_records(tmp_path)
     assert complete and record["tool_calls"][0]["tool"] == "search_knowledge"
+
+
+def test_in_a_terminal_it_is_an_interactive_chat_that_ends_on_bye(
+    tmp_path: Path, openai_stub: OpenAIStub
+) -> None:
+    import pty
+
+    home = tmp_path / "H"
+    env = {k: v for k, v in os.environ.items() if k not in KEYS and not k.startswith("SIGNALROOM_")}
+    controller, terminal = pty.openpty()  # standard input is a terminal, as when a user types
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "signalroom", "agent", "chat", "--home", str(home)]
+        + ["--llm", "openai/any-model", "--llm-base-url", openai_stub.url],
+        stdin=terminal,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    os.close(terminal)
+    try:
+        os.write(controller, b"How do templates work?\n/bye\n")
+        out, err = proc.communicate(timeout=240)
+    finally:
+        os.close(controller)
+    assert proc.returncode == 0, err
+    assert "end with Ctrl-D, Ctrl-C or /bye" in err and "you> " in err
+    replies = [line for line in out.splitlines() if line.startswith("agent> ")]
+    assert len(replies) == 2 and "template" in replies[1].lower()  # the greeting, one answer
+    [(complete, record)] = warehouse_records(home)
+    assert complete and record["user_turns"] == 1

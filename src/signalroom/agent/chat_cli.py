@@ -61,7 +61,12 @@ def run_chat_command(settings: Settings, *, json_out: bool = False) -> None:
     _log_to_file(settings.log_dir / "chat.log")
     interactive = sys.stdin.isatty() and not json_out
     if interactive:
-        err_console.print(f"talking to {spec.label}; end with Ctrl-D, Ctrl-C or /bye")
+        err_console.print(
+            f"talking to {spec.label}; end with Ctrl-D, Ctrl-C or /bye",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
     outbox = Outbox(settings.outbox_path, settings.outbox)
     try:
         outcome = asyncio.run(
