@@ -163,9 +163,9 @@ def test_in_a_terminal_it_is_an_interactive_chat_that_ends_on_bye(
     home = tmp_path / "H"
     env = {k: v for k, v in os.environ.items() if k not in KEYS and not k.startswith("SIGNALROOM_")}
     controller, terminal = pty.openpty()  # standard input is a terminal, as when a user types
+    llm = ["--llm", "openai/any-model", "--llm-base-url", openai_stub.url]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "signalroom", "agent", "chat", "--home", str(home)]
-        + ["--llm", "openai/any-model", "--llm-base-url", openai_stub.url],
+        [sys.executable, "-m", "signalroom", "agent", "chat", "--home", str(home), *llm],
         stdin=terminal,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
