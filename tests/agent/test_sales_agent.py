@@ -83,3 +83,11 @@ def test_text_only_agents_need_no_speech_plugins() -> None:
         "livekit.plugins.cartesia",
         "livekit.plugins.silero",
     ]
+
+
+def test_an_endpoint_is_an_http_url_and_its_password_never_shows() -> None:
+    with pytest.raises(ConfigError, match="is not an http"):
+        parse_model("llm", "openai/llama3.1", base_url="localhost:11434")
+    spec = parse_model("llm", "openai/llama3.1", base_url="https://u:s3cret@llm.example/v1")
+    assert "s3cret" not in spec.label and "s3cret" not in spec.endpoint
+    assert spec.label == "openai/llama3.1 at https://u:***@llm.example/v1"

@@ -195,7 +195,7 @@ async def _reply(session: AgentSession[None], text: str) -> None:
 def _describe(error: Any, spec: ModelSpec) -> str:
     inner = getattr(error, "error", error)
     status = getattr(inner, "status_code", None)
-    where = spec.base_url or spec.label
+    where = spec.endpoint
     if status in (401, 403):
         return f"the LLM at {where} refused the key (HTTP {status})"
     if status is not None:

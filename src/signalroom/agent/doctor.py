@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from signalroom.config import AgentSettings
 from signalroom.errors import ConfigError
+from signalroom.urls import redact_url
 
 from .models import LIVEKIT_KEYS, PLUGINS, ModelSpec, llm_spec, model_specs, plugin_modules
 
@@ -108,7 +109,7 @@ def probe_llm(spec: ModelSpec, env: dict[str, str]) -> AgentCheck:
         return AgentCheck("agent llm", "ok", f"{spec.label} (LiveKit Inference; not contacted)")
     key = env.get(spec.env_key or "") if spec.env_key else env.get("OPENAI_API_KEY")
     if spec.base_url:
-        url = spec.base_url.rstrip("/") + "/models"
+        url = spec.base_url.rstrip("/") + "/models"  # the request may carry the URL's password
     elif spec.provider in _MODELS_URL:
         url = _MODELS_URL[spec.provider]
         if not key:
@@ -120,24 +121,25 @@ def probe_llm(spec: ModelSpec, env: dict[str, str]) -> AgentCheck:
     headers = {"x-api-key": key or "", "anthropic-version": "2023-06-01"}
     if spec.provider != "anthropic":
         headers = {"Authorization": f"Bearer {key}"} if key else {}
+    shown = redact_url(url)
     try:
         response = httpx.get(url, headers=headers, timeout=PROBE_TIMEOUT_S)
     except httpx.TimeoutException:
         return AgentCheck(
-            "agent llm", "FAIL", f"{url}: no answer in {PROBE_TIMEOUT_S:.0f}s", _hint(spec)
+            "agent llm", "FAIL", f"{shown}: no answer in {PROBE_TIMEOUT_S:.0f}s", _hint(spec)
         )
     except httpx.HTTPError as exc:
-        return AgentCheck("agent llm", "FAIL", f"{url}: {type(exc).__name__}", _hint(spec))
+        return AgentCheck("agent llm", "FAIL", f"{shown}: {type(exc).__name__}", _hint(spec))
     if response.status_code in (401, 403):
         return AgentCheck(
             "agent llm",
             "FAIL",
-            f"{url}: the key was refused (HTTP {response.status_code})",
+            f"{shown}: the key was refused (HTTP {response.status_code})",
             f"check {spec.env_key or 'OPENAI_API_KEY'}",
         )
     if response.status_code != 200:
-        return AgentCheck("agent llm", "FAIL", f"{url}: HTTP {response.status_code}", _hint(spec))
-    return _listed(spec, url, response)
+        return AgentCheck("agent llm", "FAIL", f"{shown}: HTTP {response.status_code}", _hint(spec))
+    return _listed(spec, shown, response)
 
 
 def _listed(spec: ModelSpec, url: str, response: object) -> AgentCheck:
@@ -147,11 +149,11 @@ def _listed(spec: ModelSpec, url: str, response: object) -> AgentCheck:
     except (ValueError, AttributeError):
         names = set()
     if names and spec.model not in names:
-        shown = ", ".join(sorted(names)[:5])
+        listed = ", ".join(sorted(names)[:5])
         return AgentCheck(
             "agent llm",
             "warn",
-            f"{url} answers, but does not list {spec.model!r} (it has: {shown})",
+            f"{url} answers, but does not list {spec.model!r} (it has: {listed})",
             "set agent.llm to 'openai/<one of those>'" if spec.base_url else None,
         )
     return AgentCheck("agent llm", "ok", f"{url} answers ({len(names)} models listed)")

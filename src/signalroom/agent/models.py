@@ -74,8 +74,18 @@ class ModelSpec:
 
     @property
     def label(self) -> str:
+        """How messages and records name the model (an endpoint's password never shows)."""
         text = ("inference/" if self.inference else "") + f"{self.provider}/{self.model}"
-        return f"{text} at {self.base_url}" if self.base_url else text
+        return f"{text} at {self.endpoint}" if self.base_url else text
+
+    @property
+    def endpoint(self) -> str:
+        """The server to name in a message: the base URL (password hidden), else the label."""
+        from signalroom.urls import redact_url
+
+        if self.base_url:
+            return redact_url(self.base_url)
+        return ("inference/" if self.inference else "") + f"{self.provider}/{self.model}"
 
 
 def parse_model(kind: str, value: str, *, base_url: str | None = None) -> ModelSpec:
@@ -94,6 +104,11 @@ def parse_model(kind: str, value: str, *, base_url: str | None = None) -> ModelS
             f"agent.{kind} provider {provider!r} has no plugin here "
             f"(plugins: {', '.join(_KINDS[kind])})",
             hint=f"use 'inference/{provider}/{model}' for LiveKit Inference",
+        )
+    if base_url and not base_url.startswith(("http://", "https://")):
+        raise ConfigError(
+            f"agent.llm_base_url = {base_url!r} is not an http(s) URL",
+            hint="for example http://localhost:11434/v1 (Ollama), http://localhost:8000/v1 (vLLM)",
         )
     if base_url and (inference or provider != "openai"):
         raise ConfigError(
