@@ -47,6 +47,17 @@ PLUGINS = {
     "cartesia": ("livekit.plugins.cartesia", "voice"),
     "silero": ("livekit.plugins.silero", "voice"),
 }
+#: Modules the OpenAI client imports lazily on its first request, which would stall the first
+#: call's event loop by 100 ms or more; imported with the plugin instead (best effort).
+_CLIENT_PRELOADS = {
+    "livekit.plugins.openai": (
+        "openai.resources.models",
+        "openai.resources.chat.chat",
+        "openai.resources.chat.completions.completions",
+        "anyio._backends._asyncio",
+    ),
+}
+_CLIENT_PRELOADS["livekit.plugins.groq"] = _CLIENT_PRELOADS["livekit.plugins.openai"]
 _KINDS = {
     "stt": ("deepgram", "openai"),
     "llm": ("openai", "anthropic", "groq"),
@@ -180,6 +191,11 @@ def import_plugins(settings: AgentSettings, *, text_only: bool = False) -> list[
                 f"the {provider} plugin is not installed ({exc.name or exc})",
                 hint=f"pip install 'signalroom[{extra}]'",
             ) from None
+        for lazy in _CLIENT_PRELOADS.get(module, ()):
+            try:
+                importlib.import_module(lazy)
+            except ImportError:  # another client version: it only costs the first call time
+                continue
     return modules
 
 
