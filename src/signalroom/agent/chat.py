@@ -171,7 +171,7 @@ async def run_chat(
                 reply.cancel()
                 if not failed.done():
                     failed.set_result(f"no reply from {spec.label} in {TURN_TIMEOUT_S:.0f}s")
-            elif (exc := reply.exception()) is not None and not failed.done():
+            elif not reply.cancelled() and (exc := reply.exception()) and not failed.done():
                 failed.set_result(_describe(exc, spec))
         if failed.done():
             # the partial call, as a worker killed mid-call would leave it
