@@ -126,7 +126,14 @@ def _print_summary(record: Any, delivery: dict[str, Any]) -> None:
         f"industry={s.industry}",
     ]
     for call in record.tool_calls:
-        outcome = "error: " + call.error if call.error else f"success={call.success}"
+        if call.error:
+            outcome = "error: " + call.error
+        elif call.results_found is not None:
+            outcome = f"{call.total_results or 0} results"
+        elif call.success is not None:
+            outcome = "booked" if call.success else "not booked"
+        else:
+            outcome = json.dumps(call.arguments or {})
         lines.append(f"tool      {call.tool} {outcome}")
     lines.append(f"tokens    llm_tokens={m.llm_tokens}")
     lines.append(f"queue     {delivery['delivered_to_queue']} record → {delivery['queue']}")
