@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import time
+import logging
 import uuid
 from pathlib import Path
 
@@ -15,6 +15,7 @@ from signalroom.transports.envelope import decode_envelope
 from signalroom.transports.memory import MemoryTransport, queue_state
 from signalroom.transports.spool import SpoolTransport
 from tests.outbox.records import big_record, make_record
+from tests.waiting import wait_for
 
 
 def memory() -> MemoryTransport:
@@ -130,22 +131,30 @@ async def test_background_forwarder_delivers_and_stops(tmp_path: Path) -> None:
         for _ in range(20):
             outbox.append(make_record())
             forwarder.wake()
-        deadline = time.monotonic() + 10
-        while outbox.status().sent < 20 and time.monotonic() < deadline:
-            time.sleep(0.05)
+        wait_for(lambda: outbox.status().sent == 20, "the forwarder to send 20 records")
     finally:
-        assert forwarder.stop(timeout=5)
+        assert forwarder.stop(timeout=30)
     assert outbox.status().sent == 20
     consumer = SpoolTransport(tmp_path / "spool")
     assert len(await consumer.consume(100, timeout_s=1)) == 20
     await consumer.close()
 
 
-async def test_forwarder_survives_a_bad_queue_url(tmp_path: Path) -> None:
+async def test_forwarder_survives_a_bad_queue_url(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     outbox = Outbox(tmp_path / "o.sqlite", OutboxSettings(forward_interval_s=0.05))
     outbox.append(make_record())
     forwarder = Forwarder(outbox, "nowhere://queue")
+    caplog.set_level(logging.ERROR, logger="signalroom")
+
+    def failures() -> int:
+        return sum("cannot open nowhere://queue" in r.getMessage() for r in caplog.records)
+
     forwarder.start()
-    time.sleep(0.3)
-    assert forwarder.stop(timeout=1)
+    try:
+        wait_for(lambda: failures() >= 2, "the forwarder to fail, back off and try again")
+    finally:
+        assert forwarder.stop(timeout=30)
+    assert forwarder.passes == 0
     assert outbox.status().pending == 1

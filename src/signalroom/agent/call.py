@@ -24,12 +24,6 @@ if TYPE_CHECKING:
 
     from signalroom.knowledge import KnowledgeBase
 
-#: A sentence that touches every kind of detector rule, so every table is compiled once.
-_WARM_UP = (
-    "We're a law firm of 40 people, about 2,000 cases a month, on Salesforce, needed by Friday."
-)
-
-
 @dataclass
 class CallParts:
     """What one process prepares once and every call shares."""
@@ -50,9 +44,9 @@ class Call:
 
 def warm_detector() -> None:
     """Compile the signal detector's tables now instead of on a caller's first turn."""
-    from signalroom.signals import detect
+    from signalroom.signals import warm
 
-    detect(_WARM_UP)
+    warm()
 
 
 def prepare(settings: Settings, *, voice: bool = True) -> CallParts:

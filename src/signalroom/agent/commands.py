@@ -19,7 +19,6 @@ LiveKit and the plugins are imported inside the commands, never at import of thi
 
 from __future__ import annotations
 
-import ctypes.util
 import os
 import sys
 from collections.abc import Callable
@@ -101,6 +100,8 @@ def _command(mode: Mode) -> Callable[..., None]:
 
 def missing_requirements(mode: Mode, extra: list[str], environ: dict[str, str]) -> list[str]:
     """What the configured worker needs for ``mode`` and does not have, in a stable order."""
+    import ctypes.util
+
     from signalroom.config import load_settings
 
     from .models import required_env

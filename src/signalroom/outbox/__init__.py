@@ -5,8 +5,32 @@
 background for the agent worker. See docs/reliability.md.
 """
 
-from signalroom.outbox.forward import ForwardResult
-from signalroom.outbox.forwarder import Forwarder
-from signalroom.outbox.store import Outbox, OutboxStatus
+from __future__ import annotations
 
-__all__ = ["ForwardResult", "Forwarder", "Outbox", "OutboxStatus"]
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .forward import ForwardResult
+    from .forwarder import Forwarder
+    from .store import Outbox, OutboxStatus
+
+# Names load on first use, so importing the package (as the CLI does) stays cheap.
+_EXPORTS = {
+    "ForwardResult": ".forward",
+    "Forwarder": ".forwarder",
+    "Outbox": ".store",
+    "OutboxStatus": ".store",
+}
+__all__ = [
+    "ForwardResult",
+    "Forwarder",
+    "Outbox",
+    "OutboxStatus",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(_EXPORTS[name], __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
-import sqlite3
 import sys
 import time
 from pathlib import Path
@@ -91,6 +89,8 @@ def drain(
     ] = None,
     json_out: JsonFlag = False,
 ) -> None:
+    import asyncio
+
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     from signalroom.outbox.forward import ForwardResult
@@ -238,6 +238,8 @@ def _open(settings: Settings) -> Outbox:
 
 
 def _guard(outbox: Outbox, work: Any) -> Any:
+    import sqlite3
+
     try:
         return work()
     except (sqlite3.Error, OSError) as exc:
