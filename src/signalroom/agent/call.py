@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
     from signalroom.knowledge import KnowledgeBase
 
+
 @dataclass
 class CallParts:
     """What one process prepares once and every call shares."""
