@@ -22,7 +22,7 @@ import pytest
 import redis
 
 from signalroom.config import OutboxSettings
-from signalroom.outbox import Forwarder, Outbox
+from signalroom.outbox import Forwarder, Outbox, forward
 from signalroom.transports.redis_streams import from_url
 from tests.outbox.records import big_record, make_record
 
@@ -135,7 +135,7 @@ _FORWARDER = textwrap.dedent(
     import sys, time
     from pathlib import Path
     from signalroom.config import OutboxSettings
-    from signalroom.outbox import Forwarder, Outbox
+    from signalroom.outbox import Forwarder, Outbox, forward
 
     outbox = Outbox(Path(sys.argv[1]), OutboxSettings(batch_size=50, forward_interval_s=0.05))
     forwarder = Forwarder(outbox, sys.argv[2])
@@ -167,7 +167,7 @@ async def test_forwarding_process_killed_mid_batch(server: RedisServer, tmp_path
             child.kill()
     transport = from_url(url)
     try:
-        result = await outbox.forward(transport)
+        result = await forward(outbox, transport)
     finally:
         await transport.close()
     ids = server.stream_ids("killed")
@@ -189,10 +189,10 @@ async def test_bad_payloads_are_parked_with_reasons(server: RedisServer, tmp_pat
     outbox.append(big_record(60_000))
     damaged = make_record()
     outbox.append(damaged)
-    outbox.execute("UPDATE versions SET payload = x'00ff' WHERE seq = 4")
+    outbox.execute("UPDATE payloads SET payload = x'00ff' WHERE seq = 4")
     transport = from_url(f"{server.url}?stream=bad&max_bytes=16384")
     try:
-        result = await outbox.forward(transport)
+        result = await forward(outbox, transport)
     finally:
         await transport.close()
     reasons = [r["last_error"] for r in outbox.newest_versions("parked")]

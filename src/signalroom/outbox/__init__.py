@@ -1,8 +1,9 @@
 """The agent-side durable outbox: append in milliseconds, forward at-least-once.
 
 ``Outbox.append(record)`` stores a record version durably and never raises;
-``Outbox.forward(transport)`` sends pending records; ``Forwarder`` runs that in the
-background for the agent worker. See docs/reliability.md.
+``Outbox.forward(transport)`` (one pass of ``sender.forward``) sends pending records;
+``Forwarder`` (``background``) runs that on a thread of its own for the agent worker. See
+docs/reliability.md.
 """
 
 from __future__ import annotations
@@ -11,14 +12,15 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .forward import ForwardResult
-    from .forwarder import Forwarder
+    from .background import Forwarder
+    from .sender import ForwardResult, forward
     from .store import Outbox, OutboxStatus
 
 # Names load on first use, so importing the package (as the CLI does) stays cheap.
 _EXPORTS = {
-    "ForwardResult": ".forward",
-    "Forwarder": ".forwarder",
+    "ForwardResult": ".sender",
+    "forward": ".sender",
+    "Forwarder": ".background",
     "Outbox": ".store",
     "OutboxStatus": ".store",
 }
@@ -27,6 +29,7 @@ __all__ = [
     "Forwarder",
     "Outbox",
     "OutboxStatus",
+    "forward",
 ]
 
 

@@ -93,7 +93,7 @@ def drain(
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    from signalroom.outbox.forward import ForwardResult
+    from signalroom.outbox.sender import ForwardResult, forward
     from signalroom.transports.registry import open_transport
 
     settings = _settings(home, queue_url=queue)
@@ -106,7 +106,7 @@ def drain(
     async def run(progress: Progress, task: Any) -> None:
         try:
             while True:
-                step = await outbox.forward(transport, batch_size=batch_size, max_batches=1)
+                step = await forward(outbox, transport, batch_size=batch_size, max_batches=1)
                 result.add(step)
                 progress.update(task, advance=step.sent + step.parked)
                 if step.failed or (step.sent + step.parked) == 0:
