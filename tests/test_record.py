@@ -48,9 +48,65 @@ def test_explicit_record_id_is_kept(seed_record_dict: dict[str, Any]) -> None:
     assert (record.record_id, record.revision) == ("abc", 3)
 
 
-def test_unknown_field_is_refused_by_name(seed_record_dict: dict[str, Any]) -> None:
-    with pytest.raises(InvalidRecordError, match="surprise"):
-        decode_record({**seed_record_dict, "surprise": 1})
+def test_unknown_fields_of_the_same_major_are_kept_at_every_level(
+    seed_record_dict: dict[str, Any],
+) -> None:
+    # A newer minor's producer (an agent deployed before the service) adds fields: they are
+    # kept, written back in the record's JSON, never refused.
+    newer = json.loads(json.dumps(seed_record_dict))
+    newer.update(schema_version="1.4", surprise={"nested": [1, "two"]}, sentiment_v2=0.5)
+    newer["tool_calls"][0]["retries"] = 2
+    newer["discovered_signals"]["budget"] = "50k"
+    for payload in (newer, json.dumps(newer), json.dumps(newer).encode()):
+        record = decode_record(payload)
+        again = json.loads(record.model_dump_json())
+        assert again["surprise"] == {"nested": [1, "two"]} and again["sentiment_v2"] == 0.5
+        assert again["tool_calls"][0]["retries"] == 2
+        assert again["discovered_signals"]["budget"] == "50k"
+    assert decode_record(record.model_dump_json()) == record
+
+
+def test_an_unknown_field_of_an_unknown_major_is_refused_for_the_major(
+    seed_record_dict: dict[str, Any],
+) -> None:
+    with pytest.raises(UnknownSchemaVersionError, match=r"'2\.1'"):
+        decode_record({**seed_record_dict, "schema_version": "2.1", "surprise": 1})
+
+
+@pytest.mark.parametrize("version", ["².0", "١.0", "𝟏.0", "1️⃣.0", "+1.0", " 1.0", "1 .0", "", "."])
+def test_version_in_other_digits_is_refused_not_crashed(
+    seed_record_dict: dict[str, Any], version: str
+) -> None:
+    # "²".isdigit() is true but int("²") raises ValueError: this escaped the decoder.
+    data = {**seed_record_dict, "schema_version": version}
+    for payload in (data, json.dumps(data), json.dumps(data).encode()):
+        with pytest.raises(UnknownSchemaVersionError, match="ASCII digits"):
+            decode_record(payload)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("start_time", "0001-01-01T00:00:00+05:00"),
+        ("end_time", "9999-12-31T23:59:59-05:00"),
+        ("start_time", "0001-01-01T00:00:00"),
+        ("end_time", "9999-12-31T12:00:00"),
+    ],
+)
+def test_a_time_no_store_can_hold_is_refused_naming_the_field(
+    seed_record_dict: dict[str, Any], field: str, value: str
+) -> None:
+    with pytest.raises(InvalidRecordError, match=rf"{field}: .*outside the supported range"):
+        decode_record({**seed_record_dict, field: value})
+
+
+def test_nested_times_are_bounded_too(seed_record_dict: dict[str, Any]) -> None:
+    data = json.loads(json.dumps(seed_record_dict))
+    data["tool_calls"][0]["timestamp"] = "0001-01-01T00:00:00+14:00"
+    with pytest.raises(InvalidRecordError, match=r"tool_calls\.0\.timestamp"):
+        decode_record(data)
+    edge = {**seed_record_dict, "start_time": "0001-01-02T00:00:00+00:00"}
+    assert decode_record(edge).start_time.year == 1
 
 
 def test_unknown_major_version_is_refused(seed_record_dict: dict[str, Any]) -> None:

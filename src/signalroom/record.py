@@ -6,19 +6,23 @@
 plus richer, optional collection data. Additive changes keep the major version; a consumer
 dead-letters a major it does not know (see :func:`decode_record`).
 
-Unknown fields are refused (``extra="forbid"``) so that a typo or a producer newer than its
-consumer is caught with the field's name instead of being dropped silently: deploy the service
-before the agents when a minor version adds fields.
+Forward compatibility: within one major version, fields this build does not know are kept
+(``extra="allow"``, at every level), written back in the record's JSON and so stored in the
+warehouse's raw ``record`` and passed to destinations that take the raw record. Agents and
+services may therefore be deployed in either order when a minor version adds fields; only an
+unknown major is refused.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -42,6 +46,29 @@ RECORD_NAMESPACE = uuid.UUID("6f1c2a4e-8b0d-5e27-9c3a-51a7d4e0b9f2")
 # before building a record, so a record that exceeds them came from somewhere else and is refused.
 ShortText = Annotated[str, Field(max_length=512)]
 LongText = Annotated[str, Field(max_length=20_000)]
+
+#: The instants every store can hold: any offset or local-time conversion of one stays a valid
+#: ``datetime`` (a day inside Python's range), so a record never fails late in a warehouse.
+EARLIEST = datetime(1, 1, 2, tzinfo=UTC)
+LATEST = datetime(9999, 12, 30, tzinfo=UTC)
+
+
+def _storable(value: datetime) -> datetime:
+    utc = value.replace(tzinfo=UTC) if value.tzinfo is None else value
+    try:
+        inside = EARLIEST <= utc <= LATEST
+    except OverflowError:  # an offset pushes the instant itself out of range
+        inside = False
+    if not inside:
+        raise ValueError(
+            f"{value.isoformat()} is outside the supported range "
+            f"({EARLIEST:%Y-%m-%d} to {LATEST:%Y-%m-%d} UTC)"
+        )
+    return value
+
+
+#: A point in time a store can hold (see ``EARLIEST``/``LATEST``).
+Instant = Annotated[datetime, AfterValidator(_storable)]
 
 Urgency = Literal["high", "medium", "low"]
 Industry = Literal[
@@ -69,7 +96,8 @@ SignalSource = Literal["pattern", "tool"]
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=False)
+    # Unknown fields are kept, not refused: see the module docstring.
+    model_config = ConfigDict(extra="allow", validate_assignment=False)
 
 
 class DiscoveredSignals(_Model):
@@ -89,7 +117,7 @@ class SignalEvidence(_Model):
     value: int | float | str
     source: SignalSource = "pattern"
     turn_index: NonNegativeInt | None = None
-    at: datetime | None = None
+    at: Instant | None = None
     span: ShortText | None = None
 
 
@@ -101,7 +129,7 @@ class ToolCall(_Model):
     """
 
     tool: ShortText
-    timestamp: datetime
+    timestamp: Instant
     query: LongText | None = None
     category: ShortText | None = None
     results_found: bool | None = None
@@ -155,18 +183,18 @@ class TurnMetrics(_Model):
 class TranscriptItem(_Model):
     role: Literal["user", "assistant", "system"]
     text: LongText
-    at: datetime | None = None
+    at: Instant | None = None
     turn_index: NonNegativeInt | None = None
 
 
 class StageChange(_Model):
     stage: ConversationStage
-    at: datetime
+    at: Instant
 
 
 class ConversationNote(_Model):
     text: LongText
-    at: datetime | None = None
+    at: Instant | None = None
 
 
 class SessionRecord(_Model):
@@ -178,8 +206,8 @@ class SessionRecord(_Model):
     complete: bool = True
 
     session_id: ShortText
-    start_time: datetime
-    end_time: datetime | None = None
+    start_time: Instant
+    end_time: Instant | None = None
     duration_seconds: NonNegativeFloat | None = None
     discovered_signals: DiscoveredSignals = Field(default_factory=DiscoveredSignals)
     tool_calls: list[ToolCall] = Field(default_factory=list, max_length=1_000)
@@ -220,11 +248,18 @@ def derive_record_id(session_id: str, start_time: datetime) -> str:
     return str(uuid.uuid5(RECORD_NAMESPACE, f"{session_id}|{start_time.isoformat()}"))
 
 
+#: A major in ASCII digits, then optionally ``.`` and the rest (the minor, not interpreted):
+#: ``str.isdigit`` also accepts "²" or "٣", which ``int`` then refuses or reads differently.
+_VERSION = re.compile(r"([0-9]{1,6})(?:\..*)?", re.ASCII | re.DOTALL)
+
+
 def schema_major(version: str) -> int:
-    head = version.split(".", 1)[0]
-    if not head.isdigit():
-        raise UnknownSchemaVersionError(f"schema_version {version!r} is not MAJOR.MINOR")
-    return int(head)
+    match = _VERSION.fullmatch(version)
+    if match is None:
+        raise UnknownSchemaVersionError(
+            f"schema_version {version[:40]!r} is not MAJOR.MINOR in ASCII digits"
+        )
+    return int(match.group(1))
 
 
 def decode_record(payload: bytes | str | dict[str, Any]) -> SessionRecord:
@@ -240,13 +275,13 @@ def decode_record(payload: bytes | str | dict[str, Any]) -> SessionRecord:
         # failure takes the path below, so errors read the same whichever path ran.
         try:
             record = SessionRecord.model_validate_json(payload)
-        except (ValidationError, ValueError, RecursionError):
+        except Exception:  # whatever it is, the reference path below names it
             record = None
         if record is not None and known_major(record.schema_version):
             return record
         try:
             data = json.loads(payload)
-        except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
             raise InvalidRecordError(f"payload is not JSON: {exc}") from None
     if not isinstance(data, dict):
         raise InvalidRecordError(f"record must be a JSON object, got {type(data).__name__}")
@@ -255,7 +290,7 @@ def decode_record(payload: bytes | str | dict[str, Any]) -> SessionRecord:
         raise InvalidRecordError("schema_version must be a string like '1.0'")
     if schema_major(version) != SCHEMA_MAJOR:
         raise UnknownSchemaVersionError(
-            f"schema_version {version!r} has a major this build does not know "
+            f"schema_version {version[:40]!r} has a major this build does not know "
             f"(it reads {SCHEMA_MAJOR}.x)"
         )
     try:
@@ -264,6 +299,8 @@ def decode_record(payload: bytes | str | dict[str, Any]) -> SessionRecord:
         raise InvalidRecordError(_describe(exc)) from None
     except RecursionError:
         raise InvalidRecordError("record is nested too deeply") from None
+    except Exception as exc:  # a parse error pydantic does not wrap must not escape unnamed
+        raise InvalidRecordError(f"invalid record: {type(exc).__name__}: {exc}") from None
 
 
 def known_major(version: str) -> bool:

@@ -215,8 +215,14 @@ class RedisStreamsTransport:
 
 
 def _message(entry_id: bytes, fields: dict[bytes, bytes], count: int) -> Message:
+    """Whatever an entry holds becomes a message: its bytes are the service's to judge.
+
+    Any client may ``XADD`` to the stream, so the fields are not trusted to be ours: an ``id``
+    that is not UTF-8 is shown with backslash escapes, a missing ``body`` is empty (and is then
+    dead-lettered by the service with the reason).
+    """
     return Message(
-        id=fields.get(_ID, entry_id).decode(),
+        id=fields.get(_ID, entry_id).decode("utf-8", "backslashreplace"),
         body=fields.get(_BODY, b""),
         delivery_count=count,
         handle=entry_id,

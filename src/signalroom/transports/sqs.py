@@ -279,7 +279,7 @@ def _message(raw: dict[str, Any]) -> Message:
     attrs: dict[str, Any] = raw.get("MessageAttributes") or {}
     flat = {k: str(v.get("StringValue", "")) for k, v in attrs.items()}
     body = raw["Body"]
-    data = base64.b64decode(body) if flat.get(_ENCODING) == "base64" else body.encode()
+    data = _body_bytes(body, flat.get(_ENCODING))
     return Message(
         id=flat.get("ce-id") or raw["MessageId"],
         body=data,
@@ -287,6 +287,17 @@ def _message(raw: dict[str, Any]) -> Message:
         handle=_Handle(raw["ReceiptHandle"], body, attrs),
         attributes=flat,
     )
+
+
+def _body_bytes(body: str, encoding: str | None) -> bytes:
+    """The message's bytes; a body marked base64 that is not is passed on as sent (any client
+    may send to the queue, and the service dead-letters what it cannot decode)."""
+    if encoding == "base64":
+        try:
+            return base64.b64decode(body, validate=True)
+        except ValueError:
+            pass
+    return body.encode("utf-8", "surrogateescape")
 
 
 def _text_attr(value: str) -> dict[str, str]:
