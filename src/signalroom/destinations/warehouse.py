@@ -29,6 +29,7 @@ from signalroom.errors import (
     SignalroomError,
 )
 from signalroom.record import SessionRecord
+from signalroom.urls import parse_url
 
 
 @dataclass(slots=True)
@@ -148,11 +149,28 @@ class Warehouse(Destination):
 
 def duckdb_path(url: str) -> Path:
     """``duckdb:///abs/path`` → ``/abs/path``; ``duckdb://rel/path`` → ``$PWD/rel/path``."""
-    parts = urlsplit(url)
-    raw = parts.netloc + parts.path
+    parts = parse_url(
+        url, kind="warehouse URL", authority="path", example="duckdb:///srv/warehouse.duckdb"
+    )
+    raw = parts.authority + parts.path
     if not raw or raw == "/":
         raise ConfigError(f"warehouse URL {url!r} names no file", hint="duckdb:///path/file.duckdb")
     return Path(raw).resolve()
+
+
+def postgres_url(url: str) -> str:
+    """``url`` checked by the one URL parser: options are libpq's connection keywords."""
+    from psycopg import pq
+
+    keywords = {d.keyword.decode() for d in pq.Conninfo.get_defaults()}
+    parse_url(
+        url,
+        kind="warehouse URL",
+        authority="hosts",
+        options=keywords,
+        example="postgresql://user@db.internal:5432/signalroom",
+    )
+    return url
 
 
 def open_warehouse(url: str) -> Warehouse:

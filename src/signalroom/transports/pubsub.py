@@ -32,7 +32,7 @@ from google.pubsub_v1.services.subscriber.transports import SubscriberGrpcTransp
 
 from signalroom.errors import ConfigError, PayloadTooLargeError, TransportAuthError, TransportError
 from signalroom.transports.base import Message, OutgoingMessage
-from signalroom.transports.url_options import url_options
+from signalroom.urls import parse_url
 
 T = TypeVar("T")
 
@@ -271,12 +271,19 @@ def _whole(params: dict[str, str], name: str, default: int, limits: tuple[int, i
     raw = params.get(name)
     if raw is None:
         return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
+    if not (raw.isascii() and raw.isdigit()) or not low <= int(raw) <= high:
         raise ConfigError(f"{name}={raw!r} in a pubsub:// URL: use a whole number {low}-{high}")
     return int(raw)
 
 
 def from_url(url: str) -> PubSubTransport:
+    params = parse_url(
+        url,
+        kind="queue URL",
+        authority="name",
+        options=_KNOWN_PARAMS,
+        example="pubsub://my-project/signalroom-records",
+    ).options
     parts = urlsplit(url)
     project, topic = parts.netloc, parts.path.strip("/")
     if not _PROJECT_RE.match(project):
@@ -289,7 +296,6 @@ def from_url(url: str) -> PubSubTransport:
             f"topic {topic!r} in queue URL {url} is not a valid Pub/Sub topic name",
             hint="start with a letter; letters, digits and - _ . ~ + %; 3-250 characters",
         )
-    params = url_options(url, parts.query, _KNOWN_PARAMS)
     subscription = params.get("subscription") or f"{topic}-sub"
     if not _TOPIC_RE.match(subscription):
         raise ConfigError(f"subscription {subscription!r} in queue URL {url} is not valid")

@@ -26,7 +26,7 @@ import botocore.exceptions
 
 from signalroom.errors import ConfigError, PayloadTooLargeError, TransportAuthError, TransportError
 from signalroom.transports.base import Message, OutgoingMessage
-from signalroom.transports.url_options import url_options
+from signalroom.urls import parse_url
 
 T = TypeVar("T")
 
@@ -351,21 +351,28 @@ def _whole(
     raw = params.get(name)
     if raw is None:
         return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
+    if not (raw.isascii() and raw.isdigit()) or not low <= int(raw) <= high:
         raise ConfigError(f"{name}={raw!r} in queue URL {url}: use a whole number {low}-{high}")
     return int(raw)
 
 
 def from_url(url: str) -> SqsTransport:
+    params = parse_url(
+        url,
+        kind="queue URL",
+        authority="name",
+        options=_KNOWN_PARAMS,
+        example="sqs://signalroom-records?region=eu-west-1",
+    ).options
     parts = urlsplit(url)
     queue = (parts.netloc + parts.path).strip("/")
     base = queue.removesuffix(".fifo")
-    if not base or len(queue) > 76 or not all(c.isalnum() or c in "-_" for c in base):
+    valid = all((c.isascii() and c.isalnum()) or c in "-_" for c in base)
+    if not base or len(queue) > 76 or not valid:
         raise ConfigError(
             f"queue name {queue!r} in {url} is not a valid SQS name",
             hint="letters, digits, - and _, at most 76 characters (+ optional .fifo)",
         )
-    params = url_options(url, parts.query, _KNOWN_PARAMS)
     endpoint = params.get("endpoint_url") or None
     if endpoint and urlsplit(endpoint).scheme not in ("http", "https"):
         raise ConfigError(f"endpoint_url={endpoint!r} in queue URL {url} must be http(s)://")
