@@ -47,6 +47,8 @@ class ParsedUrl:
     #: ``(host, port)`` pairs; one for ``host``, one or more for ``hosts``, none otherwise.
     hosts: tuple[tuple[str, int | None], ...] = ()
     options: dict[str, str] = field(default_factory=dict)
+    #: A correct URL of the same backend, the hint of every error about this one.
+    example: str = ""
 
     @property
     def host(self) -> str | None:
@@ -55,6 +57,12 @@ class ParsedUrl:
     @property
     def port(self) -> int | None:
         return self.hosts[0][1] if self.hosts else None
+
+
+def url_scheme(url: str) -> str:
+    """The scheme of ``url`` (what picks the backend), even when the rest is malformed."""
+    scheme, colon, _ = url.partition(":")
+    return scheme.lower() if colon else ""
 
 
 def redact_url(url: str) -> str:
@@ -110,6 +118,7 @@ def parse_url(
         password=password,
         hosts=hosts,
         options=_options(parts.query, options, refuse),
+        example=example,
     )
 
 
@@ -193,12 +202,13 @@ def number_option(
     high: float = float("inf"),
     low_inclusive: bool = False,
 ) -> float:
-    """Option ``name`` as a number within ``(low, high]`` (``[low, high]`` when inclusive)."""
+    """Option ``name`` as a number within ``(low, high]`` (``[low, high]`` when inclusive),
+    in ASCII digits (``float`` and ``int`` also read "١٠" or "²")."""
     raw = parsed.options.get(name)
     if raw is None:
         return default
     try:
-        value = float(raw) if not whole else float(int(raw))
+        value = float("nan") if not raw.isascii() else float(int(raw) if whole else raw)
     except ValueError:
         value = float("nan")
     above = value >= low if low_inclusive else value > low
@@ -207,6 +217,7 @@ def number_option(
         top = "" if high == float("inf") else f" and at most {high:g}"
         raise ConfigError(
             f"{kind} {parsed.shown}: {name}={raw!r} must be a {need} "
-            f"{'of at least' if low_inclusive else 'above'} {low:g}{top}"
+            f"{'of at least' if low_inclusive else 'above'} {low:g}{top}",
+            hint=f"e.g. {parsed.example}" if parsed.example else None,
         )
     return value

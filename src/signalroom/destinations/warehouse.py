@@ -19,7 +19,6 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from signalroom.destinations.base import AnalyzedSession, Destination, log
 from signalroom.errors import (
@@ -29,7 +28,7 @@ from signalroom.errors import (
     SignalroomError,
 )
 from signalroom.record import SessionRecord
-from signalroom.urls import parse_url
+from signalroom.urls import parse_url, url_scheme
 
 
 @dataclass(slots=True)
@@ -174,7 +173,7 @@ def postgres_url(url: str) -> str:
 
 
 def open_warehouse(url: str) -> Warehouse:
-    scheme = urlsplit(url).scheme
+    scheme = url_scheme(url)
     if scheme == "duckdb":
         from signalroom.destinations.duckdb import DuckDBWarehouse
 

@@ -270,7 +270,9 @@ def from_url(url: str) -> RedisStreamsTransport:
     max_bytes = number_option(parsed, "max_bytes", DEFAULT_MAX_BYTES, kind=kind, whole=True)
     flag = query.get("keep_acked", "0").lower()
     if flag not in ("0", "1", "true", "false", "yes", "no", ""):
-        raise ConfigError(f"{kind} {parsed.shown}: keep_acked={flag!r} must be 1 or 0")
+        raise ConfigError(
+            f"{kind} {parsed.shown}: keep_acked={flag!r} must be 1 or 0", hint=f"e.g. {_EXAMPLE}"
+        )
     return RedisStreamsTransport(
         url,
         stream=query.get("stream") or DEFAULT_STREAM,

@@ -26,7 +26,7 @@ import botocore.exceptions
 
 from signalroom.errors import ConfigError, PayloadTooLargeError, TransportAuthError, TransportError
 from signalroom.transports.base import Message, OutgoingMessage
-from signalroom.urls import parse_url
+from signalroom.urls import ParsedUrl, number_option, parse_url
 
 T = TypeVar("T")
 
@@ -344,26 +344,22 @@ def _chunks(entries: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
     return chunks
 
 
-def _whole(
-    params: dict[str, str], name: str, default: int, limits: tuple[int, int], url: str
-) -> int:
+def _whole(parsed: ParsedUrl, name: str, default: int, limits: tuple[int, int]) -> int:
     low, high = limits
-    raw = params.get(name)
-    if raw is None:
-        return default
-    if not (raw.isascii() and raw.isdigit()) or not low <= int(raw) <= high:
-        raise ConfigError(f"{name}={raw!r} in queue URL {url}: use a whole number {low}-{high}")
-    return int(raw)
+    kind = "queue URL"
+    return int(number_option(parsed, name, default, kind=kind, whole=True, low=low, high=high,
+                             low_inclusive=True))  # fmt: skip
 
 
 def from_url(url: str) -> SqsTransport:
-    params = parse_url(
+    parsed = parse_url(
         url,
         kind="queue URL",
         authority="name",
         options=_KNOWN_PARAMS,
         example="sqs://signalroom-records?region=eu-west-1",
-    ).options
+    )
+    params = parsed.options
     parts = urlsplit(url)
     queue = (parts.netloc + parts.path).strip("/")
     base = queue.removesuffix(".fifo")
@@ -382,6 +378,6 @@ def from_url(url: str) -> SqsTransport:
         region=params.get("region") or None,
         endpoint_url=endpoint,
         profile=params.get("profile") or None,
-        visibility_timeout=_whole(params, "visibility_timeout", 30, (0, 43_200), url),
-        max_receive=_whole(params, "max_receive", DEFAULT_MAX_RECEIVE, (1, 1000), url),
+        visibility_timeout=_whole(parsed, "visibility_timeout", 30, (0, 43_200)),
+        max_receive=_whole(parsed, "max_receive", DEFAULT_MAX_RECEIVE, (1, 1000)),
     )
