@@ -403,9 +403,15 @@ class Service:
             await self._dead_letter(batch, message, exc, reason)
 
     async def _nack(self, batch: _Batch, message: Message) -> None:
+        """Nack with a growing delay. If the broker refuses even that, the message stays
+        unsettled: its lease runs out and it is delivered again, the attempt counted."""
         s = self.settings
         delay = min(s.retry_max_s, s.retry_base_s * 2 ** max(0, message.delivery_count - 1))
-        await self.transport.nack(message, delay)
+        try:
+            await self.transport.nack(message, delay)
+        except Exception as exc:
+            log.warning("could not nack %s, left to its lease: %s", message.id, _reason(exc))
+            return
         batch.settle([message])
         self.stats.redelivered += 1
 
@@ -413,21 +419,22 @@ class Service:
         self, batch: _Batch, messages: Sequence[Message], exc: BaseException
     ) -> None:
         """Settle what an unexpected failure left open by the same rule as any failure (an
-        attempt counted). Each message alone: the broker may be what failed."""
+        attempt counted); neither nack nor dead-letter raises (see ``_nack``)."""
         for msg in messages:
-            try:
-                await self._retry_or_dead_letter(batch, msg, exc)
-            except Exception as again:
-                # Still unsettled: its lease runs out and the broker delivers it again,
-                # counting the attempt.
-                log.warning("could not settle message %s: %s", msg.id, _reason(again))
+            await self._retry_or_dead_letter(batch, msg, exc)
 
     async def _dead_letter(
         self, batch: _Batch, message: Message, exc: BaseException, reason: str | None = None
     ) -> None:
         why = reason or f"{_reason(exc)} (attempt {message.delivery_count})"
         log.warning("dead-lettering message %s: %s", message.id, why)
-        await self.transport.dead_letter(message, why[:2000])
+        try:
+            await self.transport.dead_letter(message, why[:2000])
+        except Exception as failure:
+            # The broker failed this message's dead letter, not the others: retry it later.
+            log.warning("could not dead-letter message %s: %s", message.id, _reason(failure))
+            await self._nack(batch, message)
+            return
         batch.settle([message])
         self.stats.dead_lettered += 1
         self.metrics.dead_lettered.labels(type(exc).__name__).inc()
