@@ -162,3 +162,23 @@ def test_checked_in_schema_is_current() -> None:
         "schemas/session-record.v1.json is stale: run `signalroom schema > "
         "schemas/session-record.v1.json`"
     )
+
+
+@pytest.mark.parametrize(
+    "where", [("fz_newer_field",), ("tool_calls", 0, "arguments", "q"), ("metadata_x", "k")]
+)
+def test_a_lone_surrogate_in_free_form_fields_is_refused_at_decoding(
+    seed_record_dict: dict[str, Any], where: tuple[Any, ...]
+) -> None:
+    # Fields typed Any keep "\udfff" as it is; no store can write it, so it is refused here.
+    data = json.loads(json.dumps(seed_record_dict))
+    target: Any = data
+    for step in where[:-1]:
+        target = target.setdefault(step, {}) if isinstance(step, str) else target[step]
+    target[where[-1]] = "a\udfffb"
+    body = json.dumps(data)  # ASCII-only: the surrogate travels as the escape \udfff
+    for payload in (body, body.encode()):
+        with pytest.raises(InvalidRecordError, match="lone surrogate"):
+            decode_record(payload)
+    paired = body.replace("a\\udfffb", "\\ud83d\\ude00")  # an emoji as an escaped pair is fine
+    assert "😀" in decode_record(paired).model_dump_json()

@@ -268,9 +268,7 @@ def decode_record(payload: bytes | str | dict[str, Any]) -> SessionRecord:
     Raises :class:`InvalidRecordError` (not retryable) naming what was wrong, or
     :class:`UnknownSchemaVersionError` for a major version this build does not know.
     """
-    if isinstance(payload, dict):
-        data: Any = payload
-    else:
+    if not isinstance(payload, dict):
         # pydantic parses and validates JSON in one pass, without an intermediate dict; any
         # failure takes the path below, so errors read the same whichever path ran.
         try:
@@ -278,11 +276,19 @@ def decode_record(payload: bytes | str | dict[str, Any]) -> SessionRecord:
         except Exception:  # whatever it is, the reference path below names it
             record = None
         if record is not None and known_major(record.schema_version):
-            return record
-        try:
-            data = json.loads(payload)
-        except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
-            raise InvalidRecordError(f"payload is not JSON: {exc}") from None
+            return refuse_lone_surrogates(payload, record)
+        return refuse_lone_surrogates(payload, _validate(_loads(payload)))
+    return _validate(payload)
+
+
+def _loads(payload: bytes | str) -> Any:
+    try:
+        return json.loads(payload)
+    except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
+        raise InvalidRecordError(f"payload is not JSON: {exc}") from None
+
+
+def _validate(data: Any) -> SessionRecord:
     if not isinstance(data, dict):
         raise InvalidRecordError(f"record must be a JSON object, got {type(data).__name__}")
     version = data.get("schema_version", SCHEMA_VERSION)
@@ -301,6 +307,29 @@ def decode_record(payload: bytes | str | dict[str, Any]) -> SessionRecord:
         raise InvalidRecordError("record is nested too deeply") from None
     except Exception as exc:  # a parse error pydantic does not wrap must not escape unnamed
         raise InvalidRecordError(f"invalid record: {type(exc).__name__}: {exc}") from None
+
+
+#: A UTF-16 surrogate written as a JSON escape. Fields typed ``Any`` (unknown fields kept for
+#: forward compatibility, tool-call arguments) keep a lone one as it is, and no store can
+#: write it: such a record is refused here, where the reason is clear, not in a warehouse.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
+def refuse_lone_surrogates(raw: bytes | str | None, record: SessionRecord) -> SessionRecord:
+    """``record``, after checking it can be written as UTF-8 when ``raw`` (the JSON it came
+    from; None: unknown) escapes a surrogate. Rare: an ASCII-only producer writing an emoji
+    as an escaped pair costs one extra serialization."""
+    if raw is not None:
+        data = raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else raw
+        if b"\\u" not in data or _SURROGATE_ESCAPE.search(data) is None:
+            return record
+    try:
+        record.model_dump_json()
+    except ValueError as exc:  # pydantic's serialization error: a lone surrogate
+        raise InvalidRecordError(
+            f"record holds text that is not valid Unicode (a lone surrogate): {exc}"[:300]
+        ) from None
+    return record
 
 
 def known_major(version: str) -> bool:

@@ -24,7 +24,13 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, StrictStr
 
 from signalroom.errors import InvalidRecordError, SignalroomError
-from signalroom.record import RECORD_TYPE, SessionRecord, decode_record, known_major
+from signalroom.record import (
+    RECORD_TYPE,
+    SessionRecord,
+    decode_record,
+    known_major,
+    refuse_lone_surrogates,
+)
 
 SPECVERSION = "1.0"
 SOURCE = "signalroom/agent"
@@ -134,10 +140,11 @@ def _decode_message(body: bytes) -> tuple[dict[str, Any], SessionRecord]:
                 with contextlib.suppress(SignalroomError):  # the path below names the problem
                     return attributes, decode_record(packed)
         elif event.data is not None and known_major(event.data.schema_version):
-            return attributes, event.data
+            return attributes, refuse_lone_surrogates(body, event.data)
     # Anything unusual takes the reference path, so errors read the same whichever path ran.
     attrs, data = decode_envelope(body)
-    return attrs, decode_record(data)
+    # rare path: the record's text is checked whatever the bytes looked like
+    return attrs, refuse_lone_surrogates(None, decode_record(data))
 
 
 def _no_nulls(event: _Envelope) -> bool:
