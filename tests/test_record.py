@@ -182,3 +182,21 @@ def test_a_lone_surrogate_in_free_form_fields_is_refused_at_decoding(
             decode_record(payload)
     paired = body.replace("a\\udfffb", "\\ud83d\\ude00")  # an emoji as an escaped pair is fine
     assert "😀" in decode_record(paired).model_dump_json()
+
+
+@pytest.mark.parametrize("token", ["NaN", "Infinity", "-Infinity", "1e999"])
+@pytest.mark.parametrize("where", ["signal_evidence", "extra", "arguments"])
+def test_a_number_json_cannot_hold_is_refused(
+    seed_record_dict: dict[str, Any], token: str, where: str
+) -> None:
+    # Python's JSON reads these; stored, they would come back as null or not at all.
+    data = json.loads(json.dumps(seed_record_dict))
+    if where == "signal_evidence":
+        data["signal_evidence"] = [{"field": "team_size", "value": "@@"}]
+    elif where == "extra":
+        data["fz_ratio"] = {"deep": ["@@"]}
+    else:
+        data["tool_calls"][0]["arguments"] = {"n": "@@"}
+    body = json.dumps(data).replace('"@@"', token)
+    with pytest.raises(InvalidRecordError, match="finite number"):
+        decode_record(body)

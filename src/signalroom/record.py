@@ -16,6 +16,7 @@ unknown major is refused.
 from __future__ import annotations
 
 import json
+import math
 import re
 import uuid
 from datetime import UTC, datetime
@@ -96,8 +97,9 @@ SignalSource = Literal["pattern", "tool"]
 
 
 class _Model(BaseModel):
-    # Unknown fields are kept, not refused: see the module docstring.
-    model_config = ConfigDict(extra="allow", validate_assignment=False)
+    # Unknown fields are kept, not refused: see the module docstring. Numbers are finite:
+    # JSON has no NaN or infinity, so such a record could not be stored and read back.
+    model_config = ConfigDict(extra="allow", validate_assignment=False, allow_inf_nan=False)
 
 
 class DiscoveredSignals(_Model):
@@ -237,10 +239,54 @@ class SessionRecord(_Model):
     def _derive_record_id(self) -> SessionRecord:
         if not self.record_id:
             self.record_id = derive_record_id(self.session_id, self.start_time)
+        _check_free_form(self)
         return self
 
     def to_json(self) -> str:
         return self.model_dump_json(exclude_none=False)
+
+
+def _check_free_form(record: SessionRecord) -> None:
+    """Values of fields typed ``Any`` (unknown fields kept for forward compatibility, tool-call
+    arguments) must be storable JSON too: text that is valid Unicode (no lone surrogate, which
+    JSON can escape but UTF-8 cannot hold) and finite numbers. Checked once per record, here,
+    so a bad one is refused with its reason instead of failing a store later."""
+    models: list[BaseModel] = [record, record.discovered_signals, record.metrics_summary]
+    for many in (
+        record.tool_calls,
+        record.usage,
+        record.turns,
+        record.stage_history,
+        record.conversation_notes,
+        record.signal_evidence,
+        record.transcript or (),
+    ):
+        models.extend(many)  # fmt: skip
+    pending: list[tuple[str, Any]] = []
+    for model in models:
+        if model.__pydantic_extra__:
+            pending.extend(model.__pydantic_extra__.items())
+    pending.extend(("arguments", c.arguments) for c in record.tool_calls if c.arguments)
+    while pending:  # iterative: nesting depth is bounded only by the JSON parser
+        name, value = pending.pop()
+        if isinstance(value, str):
+            _check_text(name, value)
+        elif isinstance(value, float) and not math.isfinite(value):
+            raise ValueError(f"{name}: {value} is not a finite number")
+        elif isinstance(value, dict):
+            for key, inner in value.items():
+                _check_text(name, key)
+                pending.append((name, inner))
+        elif isinstance(value, list):
+            pending.extend((name, inner) for inner in value)
+
+
+def _check_text(name: str, text: str) -> None:
+    if not text.isascii():
+        try:
+            text.encode()
+        except UnicodeEncodeError:
+            raise ValueError(f"{name}: text is not valid Unicode (a lone surrogate)") from None
 
 
 def derive_record_id(session_id: str, start_time: datetime) -> str:
@@ -276,8 +322,8 @@ def decode_record(payload: bytes | str | dict[str, Any]) -> SessionRecord:
         except Exception:  # whatever it is, the reference path below names it
             record = None
         if record is not None and known_major(record.schema_version):
-            return refuse_lone_surrogates(payload, record)
-        return refuse_lone_surrogates(payload, _validate(_loads(payload)))
+            return record
+        return _validate(_loads(payload))
     return _validate(payload)
 
 
@@ -307,29 +353,6 @@ def _validate(data: Any) -> SessionRecord:
         raise InvalidRecordError("record is nested too deeply") from None
     except Exception as exc:  # a parse error pydantic does not wrap must not escape unnamed
         raise InvalidRecordError(f"invalid record: {type(exc).__name__}: {exc}") from None
-
-
-#: A UTF-16 surrogate written as a JSON escape. Fields typed ``Any`` (unknown fields kept for
-#: forward compatibility, tool-call arguments) keep a lone one as it is, and no store can
-#: write it: such a record is refused here, where the reason is clear, not in a warehouse.
-_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
-
-
-def refuse_lone_surrogates(raw: bytes | str | None, record: SessionRecord) -> SessionRecord:
-    """``record``, after checking it can be written as UTF-8 when ``raw`` (the JSON it came
-    from; None: unknown) escapes a surrogate. Rare: an ASCII-only producer writing an emoji
-    as an escaped pair costs one extra serialization."""
-    if raw is not None:
-        data = raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else raw
-        if b"\\u" not in data or _SURROGATE_ESCAPE.search(data) is None:
-            return record
-    try:
-        record.model_dump_json()
-    except ValueError as exc:  # pydantic's serialization error: a lone surrogate
-        raise InvalidRecordError(
-            f"record holds text that is not valid Unicode (a lone surrogate): {exc}"[:300]
-        ) from None
-    return record
 
 
 def known_major(version: str) -> bool:

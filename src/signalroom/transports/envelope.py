@@ -24,13 +24,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, StrictStr
 
 from signalroom.errors import InvalidRecordError, SignalroomError
-from signalroom.record import (
-    RECORD_TYPE,
-    SessionRecord,
-    decode_record,
-    known_major,
-    refuse_lone_surrogates,
-)
+from signalroom.record import RECORD_TYPE, SessionRecord, decode_record, known_major
 
 SPECVERSION = "1.0"
 SOURCE = "signalroom/agent"
@@ -140,11 +134,10 @@ def _decode_message(body: bytes) -> tuple[dict[str, Any], SessionRecord]:
                 with contextlib.suppress(SignalroomError):  # the path below names the problem
                     return attributes, decode_record(packed)
         elif event.data is not None and known_major(event.data.schema_version):
-            return attributes, refuse_lone_surrogates(body, event.data)
+            return attributes, event.data
     # Anything unusual takes the reference path, so errors read the same whichever path ran.
     attrs, data = decode_envelope(body)
-    # rare path: the record's text is checked whatever the bytes looked like
-    return attrs, refuse_lone_surrogates(None, decode_record(data))
+    return attrs, decode_record(data)
 
 
 def _no_nulls(event: _Envelope) -> bool:
