@@ -323,8 +323,23 @@ def decode_record(payload: bytes | str | dict[str, Any]) -> SessionRecord:
             record = None
         if record is not None and known_major(record.schema_version):
             return record
-        return _validate(_loads(payload))
+        return _validate(check_unicode(_loads(payload)))
     return _validate(payload)
+
+
+def check_unicode(data: Any) -> Any:
+    """``data`` (parsed JSON), after refusing text no store can hold: JSON may escape a lone
+    UTF-16 surrogate (``"\\udfff"``), which Python's parser keeps and UTF-8 cannot encode.
+    pydantic's own parser refuses it; this is for data parsed by ``json.loads``."""
+    try:
+        json.dumps(data, ensure_ascii=False).encode()
+    except UnicodeEncodeError:
+        raise InvalidRecordError(
+            "record holds text that is not valid Unicode (a lone surrogate)"
+        ) from None
+    except (ValueError, TypeError, RecursionError):
+        pass  # named by validation
+    return data
 
 
 def _loads(payload: bytes | str) -> Any:

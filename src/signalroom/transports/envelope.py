@@ -24,7 +24,13 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, StrictStr
 
 from signalroom.errors import InvalidRecordError, SignalroomError
-from signalroom.record import RECORD_TYPE, SessionRecord, decode_record, known_major
+from signalroom.record import (
+    RECORD_TYPE,
+    SessionRecord,
+    check_unicode,
+    decode_record,
+    known_major,
+)
 
 SPECVERSION = "1.0"
 SOURCE = "signalroom/agent"
@@ -137,7 +143,7 @@ def _decode_message(body: bytes) -> tuple[dict[str, Any], SessionRecord]:
             return attributes, event.data
     # Anything unusual takes the reference path, so errors read the same whichever path ran.
     attrs, data = decode_envelope(body)
-    return attrs, decode_record(data)
+    return attrs, decode_record(check_unicode(data))
 
 
 def _no_nulls(event: _Envelope) -> bool:
