@@ -93,9 +93,7 @@ def paths(value: Any, prefix: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]
 
 
 RECORD_PATHS = sorted(paths(full_record()), key=repr)
-LEAF_PATHS = [
-    p for p in RECORD_PATHS if not isinstance(_get_path(full_record(), p), dict | list)
-]
+LEAF_PATHS = [p for p in RECORD_PATHS if not isinstance(_get_path(full_record(), p), dict | list)]
 ENVELOPE_ATTRIBUTES = [
     "specversion", "id", "source", "type", "time", "datacontenttype", "signalroomencoding",
     "data", "data_base64",

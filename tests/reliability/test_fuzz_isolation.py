@@ -47,6 +47,7 @@ from signalroom.config import ServiceSettings
 from signalroom.destinations.warehouse import Warehouse, open_warehouse
 from signalroom.errors import SignalroomError
 from signalroom.service import Service
+from signalroom.service.consumer import reason_of
 from signalroom.transports import open_transport
 from signalroom.transports.base import Message, OutgoingMessage, Transport
 from signalroom.transports.envelope import decode_message
@@ -295,7 +296,7 @@ def _expect(body: bytes) -> tuple[str, str]:
     try:
         _, record = decode_message(body)
     except SignalroomError as exc:
-        return "refused", f"{type(exc).__name__}: {exc}"
+        return "refused", reason_of(exc)
     return "ok", record.record_id
 
 
@@ -328,6 +329,7 @@ async def _check_batch(
         label = f"message {msg.id!r} ({what}: {detail[:120]})"
         assert [op for op, _ in ops] in (["ack"], ["dead"]), f"{label} settled as {ops}"
         op, reason = ops[0]
+        assert reason.isprintable(), f"{label}: reason {reason!r} is not one printable line"
         tally.messages += 1
         if what == "refused":
             assert op == "dead", f"{label} was acked"

@@ -114,8 +114,13 @@ def is_retryable(exc: BaseException) -> bool:
     return True
 
 
-def _reason(exc: BaseException) -> str:
-    return f"{type(exc).__name__}: {exc}".splitlines()[0] if str(exc) else type(exc).__name__
+def reason_of(exc: BaseException) -> str:
+    """``Type: message`` on one line: control characters (a CR in a refused field's name) are
+    escaped, so a reason reads the same in logs, stream fields and single-line headers."""
+    text = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 @dataclass(slots=True)
@@ -384,7 +389,7 @@ class Service:
 
     async def _fail(self, batch: _Batch, items: Sequence[_Item], exc: BaseException) -> None:
         self.metrics.failed.inc(len(items))
-        log.warning("warehouse write failed for %d records: %s", len(items), _reason(exc))
+        log.warning("warehouse write failed for %d records: %s", len(items), reason_of(exc))
         for item in items:
             await self._retry_or_dead_letter(batch, item.message, exc)
 
@@ -399,7 +404,7 @@ class Service:
         elif attempts < self.settings.max_attempts:
             await self._nack(batch, message)
         else:
-            reason = f"gave up after {attempts} attempts: {_reason(exc)}"
+            reason = f"gave up after {attempts} attempts: {reason_of(exc)}"
             await self._dead_letter(batch, message, exc, reason)
 
     async def _nack(self, batch: _Batch, message: Message) -> None:
@@ -410,7 +415,7 @@ class Service:
         try:
             await self.transport.nack(message, delay)
         except Exception as exc:
-            log.warning("could not nack %s, left to its lease: %s", message.id, _reason(exc))
+            log.warning("could not nack %s, left to its lease: %s", message.id, reason_of(exc))
             return
         batch.settle([message])
         self.stats.redelivered += 1
@@ -426,13 +431,13 @@ class Service:
     async def _dead_letter(
         self, batch: _Batch, message: Message, exc: BaseException, reason: str | None = None
     ) -> None:
-        why = reason or f"{_reason(exc)} (attempt {message.delivery_count})"
+        why = reason or f"{reason_of(exc)} (attempt {message.delivery_count})"
         log.warning("dead-lettering message %s: %s", message.id, why)
         try:
             await self.transport.dead_letter(message, why[:2000])
         except Exception as failure:
             # The broker failed this message's dead letter, not the others: retry it later.
-            log.warning("could not dead-letter message %s: %s", message.id, _reason(failure))
+            log.warning("could not dead-letter message %s: %s", message.id, reason_of(failure))
             await self._nack(batch, message)
             return
         batch.settle([message])
