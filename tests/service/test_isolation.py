@@ -240,3 +240,26 @@ async def test_a_failure_after_the_ack_never_nacks_what_was_acked(
         assert {rid for rid, _ in sink.received} == {r.record_id for r in warehouse.iter_records()}
     finally:
         await warehouse.close()
+
+
+class GarbledBroker(MemoryTransport):
+    """A broker client that fails in a way no transport mapped (as the Redis one once did)."""
+
+    async def consume(self, max_messages: int, timeout_s: float) -> list[Message]:
+        raise UnicodeDecodeError("utf-8", b"\xff", 0, 1, "invalid start byte")
+
+
+async def test_an_unmapped_consume_error_is_named_not_unexpected(tmp_path: Path) -> None:
+    warehouse = open_warehouse(f"duckdb://{tmp_path / 'w.duckdb'}")
+    try:
+        service = make(GarbledBroker(f"iso-{uuid.uuid4().hex[:8]}"), warehouse, unreachable_s=0.2)
+        with pytest.raises(TransportError) as info:
+            await service.run(until_idle=True)
+        message = str(info.value)
+        assert (
+            message.startswith("queue memory://")
+            and "consume failed: UnicodeDecodeError" in message
+        )
+        assert info.value.retryable and info.value.hint
+    finally:
+        await warehouse.close()

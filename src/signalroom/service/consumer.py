@@ -44,7 +44,7 @@ from signalroom.analyzers import Analyzer, run_analyzers
 from signalroom.config import ServiceSettings
 from signalroom.destinations.base import AnalyzedSession, Destination
 from signalroom.destinations.warehouse import ApplyResult, Warehouse
-from signalroom.errors import SignalroomError
+from signalroom.errors import SignalroomError, TransportError
 from signalroom.record import SessionRecord
 from signalroom.service.delivery import Deliverer
 from signalroom.service.metrics import ServiceMetrics
@@ -183,7 +183,7 @@ class Service:
                     slots.release()
                     break
                 try:
-                    messages = await self.transport.consume(s.batch_size, s.poll_s)
+                    messages = await self._consume()
                 except SignalroomError as exc:
                     slots.release()
                     if not exc.retryable:
@@ -221,6 +221,20 @@ class Service:
             gc.set_threshold(*thresholds)
             self._running = False
         return self.stats
+
+    async def _consume(self) -> list[Message]:
+        """One consume call; an error the transport did not map (a broker client's own) is
+        named as a retryable ``TransportError``, by the one rule of ``is_retryable``."""
+        s = self.settings
+        try:
+            return await self.transport.consume(s.batch_size, s.poll_s)
+        except SignalroomError:
+            raise
+        except Exception as exc:
+            raise TransportError(
+                f"queue {self.transport.url}: consume failed: {reason_of(exc)}",
+                hint="check the broker; a running service keeps retrying",
+            ) from exc
 
     async def _sleep(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):
