@@ -71,9 +71,12 @@ BAD_WAREHOUSES = [
 
 @pytest.mark.parametrize(("url", "part"), BAD_WAREHOUSES)
 def test_a_malformed_warehouse_url_is_refused_naming_the_part(url: str, part: str) -> None:
-    with pytest.raises(ConfigError, match=re.escape(part)) as info:
-        open_warehouse(url)
-    assert str(info.value).startswith("warehouse URL ")
+    from signalroom.dashboard.reader import WarehouseTarget
+
+    for opener in (open_warehouse, WarehouseTarget.parse):  # the writer and the dashboard
+        with pytest.raises(ConfigError, match=re.escape(part)) as info:
+            opener(url)
+        assert str(info.value).startswith("warehouse URL ")
 
 
 def test_good_urls_keep_working(tmp_path: Path) -> None:
