@@ -47,6 +47,7 @@ BAD_QUEUES = [
     ("pubsub://proj:1/topic", "plain name"),
     ("pubsub://proj/topic?ack_deadline=١٠", "ack_deadline="),
     ("memory://q?x=1", "unknown option 'x'"),
+    ("redis://127.0.0.1:6379/0?stream", "malformed query 'stream'"),
 ]
 
 
@@ -84,6 +85,7 @@ def test_good_urls_keep_working(tmp_path: Path) -> None:
     assert (redis.stream, redis.lease_ms, redis.keep_acked) == ("s", 2500, True)  # type: ignore[attr-defined]
     assert "p%40ss" not in redis.url
     assert open_transport("redis://127.0.0.1/").url == "redis://127.0.0.1/"
+    assert open_transport("redis://127.0.0.1/0?stream=s&").stream == "s"  # type: ignore[attr-defined]
     spool = open_transport(f"spool://{tmp_path}?queue=q&lease=1&max_bytes=10")
     assert (spool.queue, spool.max_message_bytes) == ("q", 10)  # type: ignore[attr-defined]
     assert open_transport("nats://[::1]:4222/a.b").url == "nats://[::1]:4222/a.b"

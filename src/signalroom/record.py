@@ -55,6 +55,8 @@ LATEST = datetime(9999, 12, 30, tzinfo=UTC)
 
 
 def _storable(value: datetime) -> datetime:
+    if 1 < value.year < 9999:  # any offset keeps it in range: the common case, checked fast
+        return value
     utc = value.replace(tzinfo=UTC) if value.tzinfo is None else value
     try:
         inside = EARLIEST <= utc <= LATEST

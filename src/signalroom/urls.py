@@ -176,6 +176,7 @@ def _host_port(piece: str, refuse: _Refuse) -> tuple[str, int | None]:
 
 
 def _options(query: str, known: Set[str], refuse: _Refuse) -> dict[str, str]:
+    query = "&".join(piece for piece in query.split("&") if piece)  # "a=1&" is harmless
     try:
         pairs = parse_qsl(query, keep_blank_values=True, strict_parsing=bool(query))
     except ValueError:
