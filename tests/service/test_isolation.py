@@ -263,3 +263,33 @@ async def test_an_unmapped_consume_error_is_named_not_unexpected(tmp_path: Path)
         assert info.value.retryable and info.value.hint
     finally:
         await warehouse.close()
+
+
+# -- 10. forward compatibility ------------------------------------------------------------------
+
+
+async def test_fields_of_a_newer_minor_are_stored_and_passed_on(
+    warehouse_url: str, seed_record_dict: dict[str, Any]
+) -> None:
+    # An agent deployed before the service sends fields this build does not know.
+    from signalroom.destinations.base import AnalyzedSession
+    from signalroom.destinations.webhook import payload
+
+    queue = MemoryTransport(f"iso-{uuid.uuid4().hex[:8]}")
+    envelope = json.loads(record_body(seed_record_dict, session_id="newer"))
+    envelope["data"].update(schema_version="1.3", sentiment_v2={"score": 0.4, "model": "x"})
+    envelope["data"]["tool_calls"][0]["retries"] = 2
+    await publish(queue, json.dumps(envelope).encode())
+    warehouse = open_warehouse(warehouse_url)
+    try:
+        stats = await make(queue, warehouse).run(until_idle=True)
+        assert (stats.applied, stats.dead_lettered) == (1, 0)
+        [stored] = list(warehouse.iter_records())
+        raw = json.loads(stored.model_dump_json())
+        assert raw["schema_version"] == "1.3"
+        assert raw["sentiment_v2"] == {"score": 0.4, "model": "x"}
+        assert raw["tool_calls"][0]["retries"] == 2
+        sent = payload(AnalyzedSession(stored, {}), include_record=True)["data"]["record"]
+        assert sent["sentiment_v2"] == {"score": 0.4, "model": "x"}
+    finally:
+        await warehouse.close()
