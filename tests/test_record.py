@@ -208,3 +208,23 @@ def test_a_number_json_cannot_hold_is_refused(
     body = json.dumps(data).replace('"@@"', token)
     with pytest.raises(InvalidRecordError, match="finite number"):
         decode_record(body)
+
+
+def test_free_form_nesting_is_bounded(seed_record_dict: dict[str, Any]) -> None:
+    # An unknown field is kept, but only as deep as it can be written back.
+    from signalroom.record import MAX_FREE_FORM_DEPTH
+
+    def nested(depth: int) -> Any:
+        value: Any = 1
+        for _ in range(depth):
+            value = [value]
+        return value
+
+    ok = decode_record({**seed_record_dict, "fz_tree": nested(MAX_FREE_FORM_DEPTH)})
+    assert json.loads(ok.model_dump_json())["fz_tree"] == nested(MAX_FREE_FORM_DEPTH)
+    deep = "[" * 300 + "1" + "]" * 300  # within what JSON parsers read, beyond the bound
+    body = json.dumps({**seed_record_dict, "fz_tree": 0}).replace(
+        '"fz_tree": 0', f'"fz_tree": {deep}'
+    )
+    with pytest.raises(InvalidRecordError, match="nested deeper than"):
+        decode_record(body)

@@ -248,11 +248,16 @@ class SessionRecord(_Model):
         return self.model_dump_json(exclude_none=False)
 
 
+#: Nesting allowed in free-form values; deeper ones could not be serialized again.
+MAX_FREE_FORM_DEPTH = 64
+
+
 def _check_free_form(record: SessionRecord) -> None:
     """Values of fields typed ``Any`` (unknown fields kept for forward compatibility, tool-call
     arguments) must be storable JSON too: text that is valid Unicode (no lone surrogate, which
-    JSON can escape but UTF-8 cannot hold) and finite numbers. Checked once per record, here,
-    so a bad one is refused with its reason instead of failing a store later."""
+    JSON can escape but UTF-8 cannot hold), finite numbers, nesting a serializer can write.
+    Checked once per record, here, so a bad one is refused with its reason instead of failing
+    a store later."""
     models: list[BaseModel] = [record, record.discovered_signals, record.metrics_summary]
     for many in (
         record.tool_calls,
@@ -264,23 +269,25 @@ def _check_free_form(record: SessionRecord) -> None:
         record.transcript or (),
     ):
         models.extend(many)  # fmt: skip
-    pending: list[tuple[str, Any]] = []
+    pending: list[tuple[str, Any, int]] = []
     for model in models:
         if model.__pydantic_extra__:
-            pending.extend(model.__pydantic_extra__.items())
-    pending.extend(("arguments", c.arguments) for c in record.tool_calls if c.arguments)
-    while pending:  # iterative: nesting depth is bounded only by the JSON parser
-        name, value = pending.pop()
+            pending.extend((name, value, 1) for name, value in model.__pydantic_extra__.items())
+    pending.extend(("arguments", c.arguments, 1) for c in record.tool_calls if c.arguments)
+    while pending:  # iterative: any depth the parser accepted is walked without recursion
+        name, value, depth = pending.pop()
         if isinstance(value, str):
             _check_text(name, value)
         elif isinstance(value, float) and not math.isfinite(value):
             raise ValueError(f"{name}: {value} is not a finite number")
+        elif isinstance(value, dict | list) and depth > MAX_FREE_FORM_DEPTH:
+            raise ValueError(f"{name}: nested deeper than {MAX_FREE_FORM_DEPTH} levels")
         elif isinstance(value, dict):
             for key, inner in value.items():
                 _check_text(name, key)
-                pending.append((name, inner))
+                pending.append((name, inner, depth + 1))
         elif isinstance(value, list):
-            pending.extend((name, inner) for inner in value)
+            pending.extend((name, inner, depth + 1) for inner in value)
 
 
 def _check_text(name: str, text: str) -> None:
