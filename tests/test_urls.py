@@ -39,6 +39,8 @@ BAD_QUEUES = [
     ("spool:/x", "'spool:' must be followed by '//'"),
     ("nats:/127.0.0.1:4222/a", "'nats:' must be followed by '//'"),
     ("nats://127.0.0.1:42x2/a", "port '42x2'"),
+    ("nats://[::1/a", "malformed"),
+    ("sqs://[q", "malformed"),
     ("nats://127.0.0.1:4222/a?durabel=x", "unknown option 'durabel'"),
     ("sqs:/records", "'sqs:' must be followed by '//'"),
     ("sqs://user@records", "plain name"),

@@ -292,7 +292,6 @@ def _number(params: dict[str, str], name: str, default: float, url: str) -> floa
 
 
 def from_url(url: str) -> NatsTransport:
-    safe = _redact(url)
     parsed = parse_url(
         url,
         kind="queue URL",
@@ -300,6 +299,7 @@ def from_url(url: str) -> NatsTransport:
         options=_KNOWN_PARAMS,
         example="nats://127.0.0.1:4222/signalroom.records",
     )
+    safe = _redact(url)  # a token may be the user part: hide it whole
     if parsed.scheme != "nats":
         raise ConfigError(f"not a nats:// URL: {safe}")
     subject = parsed.path.strip("/")
