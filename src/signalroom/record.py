@@ -34,6 +34,7 @@ from pydantic import (
 )
 
 from signalroom.errors import InvalidRecordError, UnknownSchemaVersionError
+from signalroom.industries import Industry as Industry  # noqa: PLC0414 (re-exported)
 
 SCHEMA_MAJOR = 1
 SCHEMA_MINOR = 0
@@ -74,24 +75,6 @@ def _storable(value: datetime) -> datetime:
 Instant = Annotated[datetime, AfterValidator(_storable)]
 
 Urgency = Literal["high", "medium", "low"]
-Industry = Literal[
-    "legal",
-    "healthcare",
-    "finance",
-    "insurance",
-    "real_estate",
-    "education",
-    "government",
-    "manufacturing",
-    "retail",
-    "technology",
-    "construction",
-    "logistics",
-    "hospitality",
-    "nonprofit",
-    "media",
-    "energy",
-]
 ConversationStage = Literal[
     "greeting", "discovery", "qualification", "solution", "booking", "wrap_up"
 ]
