@@ -80,6 +80,17 @@ class Ledger:
         await self.inner.ack(message)
         self.ops[id(message)].append(("ack", ""))
 
+    async def ack_many(self, messages: Sequence[Message]) -> None:
+        """The backend's own batch ack where it has one (Redis), as the service would use it."""
+        ack_many = getattr(self.inner, "ack_many", None)
+        if ack_many is not None:
+            await ack_many(messages)
+        else:
+            for message in messages:
+                await self.inner.ack(message)
+        for message in messages:
+            self.ops[id(message)].append(("ack", ""))
+
     async def nack(self, message: Message, delay_s: float = 0.0) -> None:
         await self.inner.nack(message, delay_s)
         self.ops[id(message)].append(("nack", ""))
