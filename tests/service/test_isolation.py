@@ -293,3 +293,37 @@ async def test_fields_of_a_newer_minor_are_stored_and_passed_on(
         assert sent["sentiment_v2"] == {"score": 0.4, "model": "x"}
     finally:
         await warehouse.close()
+
+
+async def test_a_record_failing_a_write_as_retryable_is_retried_alone(
+    tmp_path: Path, seed_record_dict: dict[str, Any]
+) -> None:
+    # A data-dependent failure the warehouse reports as retryable (as OverflowError once was):
+    # the batch is split, the others are applied on their first delivery, and the one record
+    # is retried alone until max_attempts, then dead-lettered with the count and the cause.
+    from signalroom.destinations.duckdb import DuckDBWarehouse
+
+    class FailsOnOne(DuckDBWarehouse):
+        """The real DuckDB warehouse, failing whenever one given record is in the batch."""
+
+        def apply_sync(self, batch: Any, pending: Any = ()) -> Any:
+            if any(s.record.session_id == "poison" for s in batch):
+                raise OverflowError("date value out of range")
+            return super().apply_sync(batch, pending)
+
+    queue = MemoryTransport(f"iso-{uuid.uuid4().hex[:8]}")
+    names = ["a", "b", "poison", "c", "d"]
+    await publish(queue, *(record_body(seed_record_dict, session_id=n) for n in names))
+    warehouse = FailsOnOne(f"duckdb://{tmp_path / 'w.duckdb'}")
+    try:
+        stats = await make(queue, warehouse, max_attempts=3).run(until_idle=True)
+        assert (stats.applied, stats.dead_lettered, stats.redelivered) == (4, 1, 2)
+        [(message, reason)] = queue_state(queue.name).dead
+        assert message.id == "m2" and message.delivery_count == 3
+        assert reason == (
+            "gave up after 3 attempts: DestinationError: warehouse: OverflowError: "
+            "date value out of range"
+        )
+        assert sessions(warehouse) == ["a", "b", "c", "d"]
+    finally:
+        await warehouse.close()
