@@ -327,3 +327,24 @@ async def test_a_record_failing_a_write_as_retryable_is_retried_alone(
         assert sessions(warehouse) == ["a", "b", "c", "d"]
     finally:
         await warehouse.close()
+
+
+async def test_a_warehouse_that_is_down_fails_the_batch_together(
+    seed_record_dict: dict[str, Any],
+) -> None:
+    # Splitting stops after a few records fail alike: all are put back, an attempt counted
+    # each time, and dead-lettered together only once max_attempts is reached.
+    from signalroom.service.consumer import OUTAGE_PROBES
+
+    down = open_warehouse("postgresql://postgres@127.0.0.1:1/none?connect_timeout=1")
+    queue = MemoryTransport(f"iso-{uuid.uuid4().hex[:8]}")
+    count = OUTAGE_PROBES + 3
+    await publish(queue, *(record_body(seed_record_dict, session_id=f"s{i}") for i in range(count)))
+    stats = await make(queue, down, max_attempts=2).run(until_idle=True)
+    assert (stats.applied, stats.redelivered, stats.dead_lettered) == (0, count, count)
+    reasons = dead(queue)
+    assert len(reasons) == count
+    assert all(
+        r.startswith("gave up after 2 attempts: DestinationError: cannot connect") for r in reasons
+    )
+    await down.close()
