@@ -120,3 +120,15 @@ def test_the_service_command_names_the_url_part_in_one_line(tmp_path: Path) -> N
     assert proc.returncode != 0
     assert "Traceback" not in proc.stderr and "report it" not in proc.stderr
     assert "port 'abc' is not a whole number" in proc.stderr
+
+
+def test_doctor_names_the_malformed_parts(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "signalroom", "doctor", "--home", str(tmp_path),
+         "--queue", "redis://u:hunter2@[::1/0", "--warehouse", "postgresql://u@h:pg/db"],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    out = proc.stdout + proc.stderr
+    assert "malformed authority" in out and "port 'pg' is not a whole number" in out
+    assert "hunter2" not in out
