@@ -39,7 +39,7 @@ def register(app: typer.Typer) -> None:
         "doctor",
         help="Check the configuration and contact every configured part: the outbox, the "
         "queue, the warehouse, the knowledge and booking backends and each destination "
-        "(each through its own check)."
+        "(each through its own check), and the agent's models, keys and LLM endpoint."
         "\n\nExample: signalroom doctor --home ./signalroom-demo",
     )(doctor)
 
@@ -78,7 +78,15 @@ def run_checks(home: Path | None, **overrides: str | None) -> list[Check]:
     checks = [Check("config", "ok", f"home {settings.home.resolve()}")]
     checks.append(_check_outbox(settings))
     checks += asyncio.run(_check_backends(settings))
+    checks += _check_agent(settings)
     return checks
+
+
+def _check_agent(settings: Settings) -> list[Check]:
+    """The agent's models, plugins, keys and LLM endpoint (signalroom.agent.doctor)."""
+    from signalroom.agent.doctor import agent_checks
+
+    return [Check(c.part, c.status, c.detail, c.hint) for c in agent_checks(settings.agent)]
 
 
 def _check_outbox(settings: Settings) -> Check:

@@ -25,6 +25,7 @@ from signalroom.destinations.warehouse import (
     Reader,
     Row,
     WarehouseMissing,
+    postgres_url,
 )
 from signalroom.errors import DestinationError
 
@@ -40,7 +41,7 @@ class PostgresWarehouse(SqlWarehouse):
 
     def __init__(self, url: str, *, pool_size: int = 8, connect_timeout_s: int = 5) -> None:
         super().__init__(url)
-        self._conninfo = url
+        self._conninfo = postgres_url(url)
         self._timeout = connect_timeout_s
         self._pool_size = pool_size
         self._pool: ConnectionPool[psycopg.Connection[Any]] | None = None

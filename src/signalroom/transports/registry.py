@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from urllib.parse import urlsplit
 
 from signalroom.errors import ConfigError
 from signalroom.seam import Registry
 from signalroom.transports.base import Transport
+from signalroom.urls import url_scheme
 
 #: scheme → "module:factory"; the factory takes the URL and returns a Transport.
 TRANSPORTS: Registry[Callable[[str], Transport]] = Registry(
@@ -32,7 +32,7 @@ def register_transport(scheme: str, target: str) -> None:
 
 
 def open_transport(url: str) -> Transport:
-    scheme = urlsplit(url).scheme
+    scheme = url_scheme(url)
     if scheme not in TRANSPORTS:
         known = ", ".join(f"{s}://" for s in TRANSPORTS.names())
         raise ConfigError(f"unknown queue URL scheme {scheme!r} in {url!r}", hint=f"use {known}")
