@@ -1,0 +1,179 @@
+"""Outbox damage is never silent: a damaged ``outbox.sqlite`` is moved aside, kept, and reported.
+
+Checked each time the outbox opens its database (:func:`open_checked`, the one call the store
+makes):
+
+- a 0-byte file (SQLite would take it for a new, empty database and its write-ahead log, which
+  may hold the newest records, would be thrown away);
+- a file that does not start with SQLite's header, or that SQLite reports as not a database
+  or malformed (``SQLITE_NOTADB``, ``SQLITE_CORRUPT``), at open or in ``PRAGMA quick_check``;
+- a file this process cannot read.
+
+Such a file is renamed ``outbox.sqlite.damaged-<UTC time>`` with its ``-wal``, ``-shm`` and
+``-journal`` companions (nothing is deleted: what it still holds can be recovered by hand), a
+fresh outbox takes new records, and the event is reported once: to every listener added with
+:func:`add_listener` (the ``signalroom`` command prints it as one line on stderr) and to the
+``signalroom.outbox.damage`` log. :func:`find_damaged` lists what was moved aside, for
+``signalroom doctor``.
+
+A locked, read-only or full disk is not damage: those errors reach the store, which holds
+records in memory until the disk recovers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+log = logging.getLogger("signalroom.outbox.damage")
+
+MARK = ".damaged-"
+_HEADER = b"SQLite format 3\x00"
+_COMPANIONS = ("-wal", "-shm", "-journal")
+#: SQLite's primary result codes that mean the file itself is not a usable database.
+_SQLITE_CORRUPT = 11
+_SQLITE_NOTADB = 26
+
+
+@dataclass(frozen=True, slots=True)
+class Damage:
+    """One damaged outbox file, and where it now is."""
+
+    path: Path
+    moved_to: Path
+    reason: str
+
+    def line(self) -> str:
+        return (
+            f"outbox {self.path} was damaged ({self.reason}): moved aside to "
+            f"{self.moved_to.name} (kept for recovery); new records go to a fresh outbox"
+        )
+
+
+Listener = Callable[[Damage], None]
+_listeners: list[Listener] = []
+_lock = threading.Lock()
+
+
+def add_listener(listener: Listener) -> None:
+    """Call ``listener`` with every damaged outbox moved aside in this process."""
+    with _lock:
+        _listeners.append(listener)
+
+
+def remove_listener(listener: Listener) -> None:
+    with _lock:
+        if listener in _listeners:
+            _listeners.remove(listener)
+
+
+def open_checked(path: Path, opener: Callable[[], sqlite3.Connection]) -> sqlite3.Connection:
+    """``opener()``'s connection to ``path``, after moving a damaged file aside (module doc)."""
+    reason = _damage_on_disk(path)
+    if reason is None:
+        try:
+            conn = opener()
+        except sqlite3.DatabaseError as exc:
+            if not is_damage(exc) or not path.is_file():
+                raise
+            reason = str(exc)
+        else:
+            try:
+                reason = _damage_in_database(conn)
+            except sqlite3.DatabaseError as exc:
+                if not is_damage(exc):
+                    conn.close()
+                    raise
+                reason = str(exc)
+            if reason is None:
+                return conn
+            conn.close()
+    quarantine(path, reason)
+    return opener()
+
+
+def is_damage(exc: sqlite3.Error) -> bool:
+    """Whether SQLite says the file is not a database or is malformed (not locked, not full)."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    return code is not None and code & 0xFF in (_SQLITE_CORRUPT, _SQLITE_NOTADB)
+
+
+def quarantine(path: Path, reason: str) -> Damage:
+    """Move ``path`` and its companions aside, report it, and return where they went."""
+    target = _free_name(path)
+    os.replace(path, target)
+    for suffix in _COMPANIONS:
+        companion = path.with_name(path.name + suffix)
+        with contextlib.suppress(FileNotFoundError):
+            os.replace(companion, target.with_name(target.name + suffix))
+    _sync_directory(path.parent)
+    damage = Damage(path, target, reason)
+    log.error(damage.line())
+    with _lock:
+        listeners = list(_listeners)
+    for listener in listeners:
+        listener(damage)
+    return damage
+
+
+def find_damaged(path: Path) -> list[Path]:
+    """Damaged outbox files moved aside from ``path``, oldest first."""
+    if not path.parent.is_dir():
+        return []
+    return sorted(
+        p
+        for p in path.parent.glob(f"{path.name}{MARK}*")
+        if not p.name.endswith(_COMPANIONS)
+    )
+
+
+def _damage_on_disk(path: Path) -> str | None:
+    try:
+        if not path.is_file():
+            return None
+        size = path.stat().st_size
+        if size == 0:
+            return "0-byte file"
+        with path.open("rb") as f:
+            header = f.read(len(_HEADER))
+    except PermissionError as exc:
+        return f"unreadable: {exc.strerror}"
+    except FileNotFoundError:
+        return None
+    if header != _HEADER:
+        return "not an SQLite database"
+    return None
+
+
+def _damage_in_database(conn: sqlite3.Connection) -> str | None:
+    """SQLite's own quick check (page structure, not index contents): linear in the file."""
+    rows = conn.execute("PRAGMA quick_check(1)").fetchall()
+    first = str(rows[0][0]) if rows else "ok"
+    return None if first == "ok" else f"quick_check: {first}"
+
+
+def _free_name(path: Path) -> Path:
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    target = path.with_name(f"{path.name}{MARK}{stamp}")
+    n = 1
+    while target.exists():
+        n += 1
+        target = path.with_name(f"{path.name}{MARK}{stamp}-{n}")
+    return target
+
+
+def _sync_directory(directory: Path) -> None:
+    """Make the renames durable, so a crash cannot bring the damaged file back in place."""
+    with contextlib.suppress(OSError):
+        fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
