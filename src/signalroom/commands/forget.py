@@ -63,7 +63,10 @@ def forget(
             hint="signalroom forget --email jane@acme.com",
             code=2,
         )
+    from signalroom.homecheck import require_writable_home
+
     settings = load_settings(home, queue_url=queue, warehouse_url=warehouse)
+    require_writable_home(settings.home)  # erasing rewrites the stores in it
     try:
         if email is not None:
             subject = Subject.for_email(email, subject_key(settings))

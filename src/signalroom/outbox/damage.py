@@ -128,9 +128,7 @@ def find_damaged(path: Path) -> list[Path]:
     if not path.parent.is_dir():
         return []
     return sorted(
-        p
-        for p in path.parent.glob(f"{path.name}{MARK}*")
-        if not p.name.endswith(_COMPANIONS)
+        p for p in path.parent.glob(f"{path.name}{MARK}*") if not p.name.endswith(_COMPANIONS)
     )
 
 

@@ -6,6 +6,7 @@ import asyncio
 import logging
 import os
 import signal
+import sqlite3
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from itertools import islice
@@ -139,6 +140,13 @@ async def _forward_home_outbox(settings: Settings, transport: Any) -> None:
         if outbox.status().pending:
             result = await outbox.forward(transport)
             log.info("forwarded the home's outbox", extra={"fields": {"sent": result.sent}})
+    except (sqlite3.Error, OSError) as exc:
+        # the queue still needs draining; the agent's outbox is the agent's (and doctor's) to fix
+        log.warning(
+            "cannot read the home's outbox %s: %s; consuming the queue anyway",
+            settings.outbox_path,
+            exc,
+        )
     finally:
         outbox.close()
 

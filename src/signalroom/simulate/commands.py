@@ -63,12 +63,14 @@ def simulate(
     import asyncio
 
     from signalroom.config import load_settings, save_settings
+    from signalroom.homecheck import require_writable_home
     from signalroom.record import SessionRecord
 
-    from .pipeline import deliver
+    from .pipeline import deliver, fail_undelivered
     from .runner import run_call
 
     turns = read_script(script)
+    require_writable_home(load_settings(home).home)  # before the call: its record goes there
     if home is not None and (queue or warehouse):  # as demo: a URL given sticks to its home
         save_settings(home, {"queue_url": queue, "warehouse_url": warehouse})
     settings = load_settings(home, queue_url=queue, warehouse_url=warehouse)
@@ -81,8 +83,9 @@ def simulate(
     records, summary = asyncio.run(deliver(settings, produce, 1, no_service=no_service))
     if json_out:
         print_json(json.loads(records[0].to_json()))
-        return
-    _print_summary(records[0], summary)
+    else:
+        _print_summary(records[0], summary)
+    fail_undelivered(summary, settings.home)
 
 
 def _print_summary(record: Any, delivery: dict[str, Any]) -> None:
