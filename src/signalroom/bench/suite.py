@@ -32,6 +32,7 @@ EXPECTED = (
     "dashboard_overview_ms_1m",
     "record_bytes",
     "redact_p99_us",
+    "outbox_open_check_ms",
 )
 
 
@@ -109,6 +110,22 @@ def export(ctx: BenchContext) -> list[BenchResult]:
     ]  # fmt: skip
 
 
+def outbox_check(ctx: BenchContext) -> list[BenchResult]:
+    from signalroom.bench.outbox_check import bench_open_check
+
+    n = 1_000 if ctx.quick else 10_000
+    figures = bench_open_check(ctx.workdir, n=n, runs=5 if ctx.quick else 15)
+    mb = figures["outbox_bytes"] / 1e6
+    return [
+        BenchResult(
+            "outbox_open_check_ms", figures["outbox_open_check_ms"], "ms",
+            baseline=figures["outbox_open_plain_ms"], goal="reported (once per process open)",
+            note=f"open of an outbox of {n:,} final records ({mb:.1f} MB) with the damage "
+            "check (header + PRAGMA quick_check); baseline: the same open without it",
+        )
+    ]  # fmt: skip
+
+
 def forward(ctx: BenchContext) -> list[BenchResult]:
     from signalroom.bench.forward import bench_forward
 
@@ -164,6 +181,7 @@ SUITE: tuple[tuple[str, Bench], ...] = (
     ("signal detection", signals),
     ("recorder", recorder),
     ("session-end export", export),
+    ("outbox damage check", outbox_check),
     ("privacy redaction", privacy),
     ("record size", record_size),
     ("forwarding", forward),

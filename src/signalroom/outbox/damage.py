@@ -59,6 +59,9 @@ class Damage:
 
 Listener = Callable[[Damage], None]
 _listeners: list[Listener] = []
+#: Files (device, inode, size, mtime) this process has quick-checked already: a file changed
+#: since is checked again.
+_checked: set[tuple[int, int, int, int]] = set()
 _lock = threading.Lock()
 
 
@@ -86,7 +89,7 @@ def open_checked(path: Path, opener: Callable[[], sqlite3.Connection]) -> sqlite
             reason = str(exc)
         else:
             try:
-                reason = _damage_in_database(conn)
+                reason = _damage_in_database(conn, path)
             except sqlite3.DatabaseError as exc:
                 if not is_damage(exc):
                     conn.close()
@@ -150,11 +153,31 @@ def _damage_on_disk(path: Path) -> str | None:
     return None
 
 
-def _damage_in_database(conn: sqlite3.Connection) -> str | None:
-    """SQLite's own quick check (page structure, not index contents): linear in the file."""
+def _damage_in_database(conn: sqlite3.Connection, path: Path) -> str | None:
+    """SQLite's own quick check (page structure, not index contents), once per file and
+    version of the file: it is linear in the file, and a reopen after a full or locked disk
+    need not pay it again."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    key = (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns)
+    with _lock:
+        if key in _checked:
+            return None
     rows = conn.execute("PRAGMA quick_check(1)").fetchall()
     first = str(rows[0][0]) if rows else "ok"
-    return None if first == "ok" else f"quick_check: {first}"
+    if first != "ok":
+        return f"quick_check: {first}"
+    with _lock:
+        _checked.add(key)
+    return None
+
+
+def forget_checked() -> None:
+    """Check every file again at its next open (for tests and benchmarks)."""
+    with _lock:
+        _checked.clear()
 
 
 def _free_name(path: Path) -> Path:
