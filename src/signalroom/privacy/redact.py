@@ -73,7 +73,8 @@ _SPOKEN_EMAIL = re.compile(
     + r")?\b",
     re.IGNORECASE,
 )
-#: Digit groups split by up to two separators; which 13–19 digits form a card is decided by
+_AT_GATE = re.compile(r"\bat\b", re.IGNORECASE)
+#: Digit groups split by up to three separators; which 13–19 digits form a card is decided by
 #: :func:`_cards` (Luhn), so the pattern itself is linear: groups and separators never overlap.
 _DIGIT_RUN = re.compile(r"\d+(?:[ ./-]{1,3}\d+)*")
 _CARD_GROUP = re.compile(r"\d+")
@@ -154,10 +155,12 @@ def _cards(run: str, offset: int) -> Iterator[tuple[int, int]]:
 
 
 def _spans(text: str, region: str) -> Iterator[tuple[int, int, str]]:
-    for m in _EMAIL.finditer(text):
-        yield m.start(), m.end(), "[EMAIL]"
-    for m in _SPOKEN_EMAIL.finditer(text):
-        yield m.start(), m.end(), "[EMAIL]"
+    if "@" in text:
+        for m in _EMAIL.finditer(text):
+            yield m.start(), m.end(), "[EMAIL]"
+    if _AT_GATE.search(text):  # the spoken form is the costliest pattern: most turns skip it
+        for m in _SPOKEN_EMAIL.finditer(text):
+            yield m.start(), m.end(), "[EMAIL]"
     for m in _DIGIT_RUN.finditer(text):
         if m.end() - m.start() >= 13:
             for start, end in _cards(m.group(), m.start()):
