@@ -43,6 +43,15 @@ FULL_WIDTH = str.maketrans("0123456789@.", "０１２３４５６７８９＠．
         ("my ssn is １２３-４５-６７８９", "my ssn is [NATIONAL_ID]"),
         ("ssn 123/45/6789", "ssn [NATIONAL_ID]"),
         ("we're at 10-A Downing Street", "we're at [ADDRESS]"),
+        # the place after the street goes too: city, state or province, postal code
+        ("send it to 221B Baker Street, London NW1 6XE today", "send it to [ADDRESS] today"),
+        ("at 1600 Amphitheatre Parkway, Mountain View, CA 94043.", "at [ADDRESS]."),
+        ("500 W Madison St Suite 1000 Chicago IL 60661 is us", "[ADDRESS] is us"),
+        ("150 Elgin Street, Ottawa, ON K2P 1L4, Canada", "[ADDRESS], Canada"),
+        ("12 High St, Oxford OX1 4AB please", "[ADDRESS] please"),
+        # ... but not the words after a street that are not a place
+        ("at 12 Main Street, and then We Were OK", "at [ADDRESS], and then We Were OK"),
+        ("at 12 Main Street. Thanks, CA is fine", "at [ADDRESS] Thanks, CA is fine"),
     ],
 )
 def test_reported_variants_are_redacted(text: str, expected: str) -> None:
@@ -160,7 +169,13 @@ def streets(draw: st.DrawFn) -> str:
     number = str(draw(st.integers(1, 99999))) + draw(st.sampled_from(["", "B", "a", "-C"]))
     name = " ".join(w.title() for w in draw(st.lists(_WORD, min_size=1, max_size=3)))
     suffix = draw(st.sampled_from(["Street", "St.", "Avenue", "Road", "Lane", "Boulevard", "Way"]))
-    return f"{number} {name} {suffix}"
+    place = draw(
+        st.sampled_from(
+            ["", ", Springfield, IL 62704", " Austin TX 78701-1234", ", London NW1 6XE",
+             ", Leeds LS1 4AP", ", Toronto, ON M5V 3L9", ", Suite 200, Denver, CO 80202"]
+        )
+    )  # fmt: skip
+    return f"{number} {name} {suffix}{place}"
 
 
 @settings(max_examples=200, deadline=None)

@@ -21,7 +21,10 @@ is found, in this order (earlier kinds win where matches overlap):
   validates, digits-only or formatted, and spoken digit runs of seven or more digits
   (``five five five one two three four``);
 - ``[ADDRESS]`` a house number (``221B``, ``10-A``) followed by up to four words and a street
-  suffix.
+  suffix, with the place after it when one follows: a unit, city words and a US state or
+  Canadian province (ZIP or postal code optional), or a UK postcode (``221B Baker Street,
+  London NW1 6XE``). pyap2 finds such addresses too, but its patterns take tens of seconds on
+  some 100 KB inputs, and redaction must stay linear on any text.
 
 Every pattern here is a bounded alternation or has bounded repetition, so each runs in
 linear time on any input. Presidio would add NER-based detection but needs a spaCy model
@@ -98,10 +101,33 @@ _STREET = (
     r"|terrace|parkway|pkwy|highway|hwy|square|sq|circle|cir|crescent|gardens|grove|mews"
     r"|plaza|alley|trail)"
 )
+_US_STATES = (
+    "AL|AK|AZ|AR|CA|CO|CT|DE|DC|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH"
+    "|NJ|NM|NY|NC|ND|OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY"
+)
+_CA_PROVINCES = "AB|BC|MB|NB|NL|NS|NT|NU|ON|PE|QC|SK|YT"
+#: After a street, the place: an optional unit, then one to three capitalized city words and
+#: a US state or Canadian province with its ZIP or postal code, or a UK postcode (``strong``);
+#: or a state or province alone. Case-sensitive, so ordinary words after a street ("and then
+#: we") are never taken.
+_UNIT = r"(?:,?\s{1,2}(?:suite|ste|apt|unit|flat|floor|fl|#)\.?\s?#?\s?[A-Za-z0-9-]{1,6})?"
+_CITY = r",?\s{1,2}(?:[A-Z][a-z'.-]{1,30}\s){0,2}[A-Z][a-z'.-]{1,30},?\s{1,2}"
+_PLACE_STRONG = (
+    _UNIT + r"(?-i:" + _CITY + r"(?:(?:" + _US_STATES + r")\s{1,2}\d{5}(?:-\d{4})?"
+    r"|(?:" + _CA_PROVINCES + r")\s{1,2}[A-Z]\d[A-Z]\s?\d[A-Z]\d"
+    r"|[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2})\b)"
+)
+_PLACE_WEAK = _UNIT + r"(?-i:" + _CITY + r"(?:" + _US_STATES + "|" + _CA_PROVINCES + r")\b)"
 _ADDRESS = re.compile(
     r"\b\d{1,6}(?:-?[A-Za-z](?![A-Za-z]))?\s(?:[A-Za-z][A-Za-z'.-]{0,30}\s){1,4}"
     + _STREET
-    + r"\b\.?",
+    # after a dot (an abbreviation or a full stop?) only a place with a postal code, or one
+    # after a comma ("St., Springfield, IL"), joins the address
+    + r"\b(?:\.?"
+    + _PLACE_STRONG
+    + r"|(?:\.(?=,))?"
+    + _PLACE_WEAK
+    + r"|\.)?",
     re.IGNORECASE,
 )
 _DIGIT_WORDS = {
