@@ -53,7 +53,7 @@ def test_a_zero_byte_outbox_is_moved_aside_with_its_wal(
     assert outbox.status().pending == 1  # a fresh outbox took the new record
     outbox.close()
 
-    assert [d.reason for d in reported] == ["0-byte file"]
+    assert [d.reason for d in reported] == ["0-byte file beside its write-ahead log"]
     moved = reported[0].moved_to
     assert moved.exists() and moved.stat().st_size == 0  # kept, not deleted
     assert moved.with_name(moved.name + "-wal").read_bytes() == wal  # the data is kept
@@ -98,6 +98,20 @@ def _trash_pages(path: Path) -> None:
     data[100 : len(data)] = b"\xa5" * (len(data) - 100)
     assert len(data) >= page
     path.write_bytes(bytes(data))
+
+
+def test_a_zero_byte_outbox_alone_holds_nothing_and_is_left(
+    tmp_path: Path, reported: list[Damage]
+) -> None:
+    """A new database is 0 bytes until SQLite writes its header: another process may be
+    creating it this instant, so it is never moved away from under that process."""
+    path = tmp_path / "outbox.sqlite"
+    path.write_bytes(b"")
+    outbox = Outbox(path)
+    outbox.append(make_record())
+    assert outbox.status().pending == 1
+    outbox.close()
+    assert reported == [] and find_damaged(path) == []
 
 
 def test_an_outbox_that_is_not_a_file_is_not_damage(tmp_path: Path) -> None:

@@ -14,7 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from signalroom.outbox import Outbox
 from signalroom.outbox.damage import find_damaged
+from tests.outbox.records import make_record
 
 pytestmark = pytest.mark.slow
 
@@ -43,6 +45,17 @@ def _script(tmp_path: Path) -> Path:
     return path
 
 
+def _crashed_outbox(path: Path) -> None:
+    """An outbox whose main file was emptied by a crash while its WAL held a pending record."""
+    source = path.with_name("source.sqlite")
+    outbox = Outbox(source)
+    outbox.append(make_record())
+    # copied while the writer still has it open: the record is in the WAL only
+    shutil.copy(source.with_name("source.sqlite-wal"), path.with_name(path.name + "-wal"))
+    outbox.close()
+    path.write_bytes(b"")
+
+
 def _spool_messages(home: Path) -> int:
     with sqlite3.connect(home / "spool" / "spool.sqlite") as db:
         return int(db.execute("SELECT COUNT(*) FROM messages").fetchone()[0])
@@ -66,7 +79,7 @@ def test_outbox_status_on_a_corrupted_outbox_says_so_in_one_line(tmp_path: Path)
 def test_simulate_on_a_zero_byte_outbox_delivers_and_doctor_reports_it(tmp_path: Path) -> None:
     home = tmp_path / "home"
     home.mkdir()
-    (home / "outbox.sqlite").write_bytes(b"")
+    _crashed_outbox(home / "outbox.sqlite")
     proc = _run(home, "simulate", "--script", str(_script(tmp_path)), "--no-service", "--json")
     assert proc.returncode == 0, proc.stderr
     (line,) = _warnings(proc.stderr)

@@ -3,11 +3,12 @@
 Checked each time the outbox opens its database (:func:`open_checked`, the one call the store
 makes):
 
-- a 0-byte file (SQLite would take it for a new, empty database and its write-ahead log, which
-  may hold the newest records, would be thrown away);
-- a file that does not start with SQLite's header, or that SQLite reports as not a database
-  or malformed (``SQLITE_NOTADB``, ``SQLITE_CORRUPT``), at open or in ``PRAGMA quick_check``;
-- a file this process cannot read.
+- a 0-byte file beside a non-empty write-ahead log or journal (SQLite would take it for a
+  new, empty database and throw the log, which holds the newest records, away). SQLite writes
+  a new database's header before its log exists, so this never happens to a healthy outbox;
+  a 0-byte file alone holds nothing and may be one another process is creating: it is left;
+- a file that does not start with SQLite's header, or that SQLite cannot read as a database
+  (``SQLITE_NOTADB``, ``SQLITE_CORRUPT``), at open or in ``PRAGMA quick_check``.
 
 Such a file is renamed ``outbox.sqlite.damaged-<UTC time>`` with its ``-wal``, ``-shm`` and
 ``-journal`` companions (nothing is deleted: what it still holds can be recovered by hand), a
@@ -16,8 +17,9 @@ fresh outbox takes new records, and the event is reported once: to every listene
 ``signalroom.outbox.damage`` log. :func:`find_damaged` lists what was moved aside, for
 ``signalroom doctor``.
 
-A locked, read-only or full disk is not damage: those errors reach the store, which holds
-records in memory until the disk recovers.
+A locked, read-only or full disk is not damage, and neither is a file this user may not read
+(it may be another user's live outbox): those errors reach the store, which holds records in
+memory until the disk recovers, and the command names the path.
 """
 
 from __future__ import annotations
@@ -139,14 +141,14 @@ def _damage_on_disk(path: Path) -> str | None:
     try:
         if not path.is_file():
             return None
-        size = path.stat().st_size
-        if size == 0:
-            return "0-byte file"
+        if path.stat().st_size == 0:
+            logs = [path.with_name(path.name + suffix) for suffix in ("-wal", "-journal")]
+            if any(log.is_file() and log.stat().st_size > 0 for log in logs):
+                return "0-byte file beside its write-ahead log"
+            return None
         with path.open("rb") as f:
             header = f.read(len(_HEADER))
-    except PermissionError as exc:
-        return f"unreadable: {exc.strerror}"
-    except FileNotFoundError:
+    except OSError:  # permissions, I/O: a disk problem for the store to report, not damage
         return None
     if header != _HEADER:
         return "not an SQLite database"
