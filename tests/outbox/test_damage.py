@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from signalroom.outbox import Outbox
-from signalroom.outbox.damage import Damage, add_listener, find_damaged, remove_listener
+from signalroom.outbox.damage import (
+    Damage,
+    add_listener,
+    find_damaged,
+    remove_listener,
+)
 from tests.outbox.records import make_record
 
 
@@ -130,3 +137,21 @@ def test_healthy_outbox_is_left_alone(tmp_path: Path, reported: list[Damage]) ->
     _outbox_with_one_pending(path)
     assert Outbox(path).status().pending == 1
     assert reported == [] and find_damaged(path) == []
+
+
+def test_processes_opening_one_damaged_outbox_at_once_move_it_once(tmp_path: Path) -> None:
+    path = tmp_path / "outbox.sqlite"
+    path.write_bytes(b"garbage " * 512)
+    code = (
+        "import sys; from pathlib import Path; from signalroom.outbox import Outbox; "
+        "o = Outbox(Path(sys.argv[1])); print(o.status().pending); o.close()"
+    )
+    procs = [
+        subprocess.Popen([sys.executable, "-c", code, str(path)], stdout=subprocess.PIPE)
+        for _ in range(4)
+    ]
+    outputs = [p.communicate(timeout=120)[0] for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0, 0]
+    assert all(out.strip() == b"0" for out in outputs)
+    assert len(find_damaged(path)) == 1
+    assert Outbox(path).status().pending == 0

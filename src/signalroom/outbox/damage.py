@@ -30,7 +30,7 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -80,28 +80,37 @@ def remove_listener(listener: Listener) -> None:
 
 
 def open_checked(path: Path, opener: Callable[[], sqlite3.Connection]) -> sqlite3.Connection:
-    """``opener()``'s connection to ``path``, after moving a damaged file aside (module doc)."""
-    reason = _damage_on_disk(path)
-    if reason is None:
-        try:
-            conn = opener()
-        except sqlite3.DatabaseError as exc:
-            if not is_damage(exc) or not path.is_file():
-                raise
-            reason = str(exc)
-        else:
+    """``opener()``'s connection to ``path``, after moving a damaged file aside (module doc).
+
+    The check and the open run under an exclusive lock on the folder, so no process checks a
+    database another one is creating (a new database may be 0 bytes beside its first log
+    frames for a moment), and two processes that find the same damage move it once.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with _folder_lock(path.parent):
+        reason = _damage_on_disk(path)
+        if reason is None:
             try:
-                reason = _damage_in_database(conn, path)
+                conn = opener()
             except sqlite3.DatabaseError as exc:
-                if not is_damage(exc):
-                    conn.close()
+                if not is_damage(exc) or not path.is_file():
                     raise
                 reason = str(exc)
-            if reason is None:
-                return conn
-            conn.close()
-    quarantine(path, reason)
-    return opener()
+            else:
+                try:
+                    reason = _damage_in_database(conn, path)
+                except sqlite3.DatabaseError as exc:
+                    if not is_damage(exc):
+                        conn.close()
+                        raise
+                    reason = str(exc)
+                if reason is None:
+                    return conn
+                conn.close()
+        damage = _move_aside(path, reason)
+        conn = opener()
+    _report(damage)
+    return conn
 
 
 def is_damage(exc: sqlite3.Error) -> bool:
@@ -112,6 +121,13 @@ def is_damage(exc: sqlite3.Error) -> bool:
 
 def quarantine(path: Path, reason: str) -> Damage:
     """Move ``path`` and its companions aside, report it, and return where they went."""
+    with _folder_lock(path.parent):
+        damage = _move_aside(path, reason)
+    _report(damage)
+    return damage
+
+
+def _move_aside(path: Path, reason: str) -> Damage:
     target = _free_name(path)
     os.replace(path, target)
     for suffix in _COMPANIONS:
@@ -119,13 +135,15 @@ def quarantine(path: Path, reason: str) -> Damage:
         with contextlib.suppress(FileNotFoundError):
             os.replace(companion, target.with_name(target.name + suffix))
     _sync_directory(path.parent)
-    damage = Damage(path, target, reason)
+    return Damage(path, target, reason)
+
+
+def _report(damage: Damage) -> None:
     log.error(damage.line())
     with _lock:
         listeners = list(_listeners)
     for listener in listeners:
         listener(damage)
-    return damage
 
 
 def find_damaged(path: Path) -> list[Path]:
@@ -180,6 +198,26 @@ def forget_checked() -> None:
     """Check every file again at its next open (for tests and benchmarks)."""
     with _lock:
         _checked.clear()
+
+
+@contextlib.contextmanager
+def _folder_lock(folder: Path) -> Iterator[None]:
+    """An exclusive advisory lock (``flock``) on the folder, where the platform has one.
+
+    Held only by :func:`open_checked` and :func:`quarantine`, never nested: two locks on one
+    folder from one process would wait on each other.
+    """
+    try:
+        import fcntl
+    except ImportError:  # no flock (Windows): processes are not kept apart there
+        yield
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
 
 
 def _free_name(path: Path) -> Path:
