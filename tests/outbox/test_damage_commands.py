@@ -76,6 +76,18 @@ def test_outbox_status_on_a_corrupted_outbox_says_so_in_one_line(tmp_path: Path)
     assert again.returncode == 0 and _warnings(again.stderr) == []
 
 
+def test_forget_on_a_corrupted_outbox_is_a_clear_error_and_moves_nothing(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "outbox.sqlite").write_bytes(b"this is not a database " * 100)
+    proc = _run(home, "forget", "--session", "room-1")
+    assert proc.returncode == 1
+    (line,) = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert line.startswith("error:") and "cannot be read" in line and "unexpected" not in line
+    # the damaged file may hold the data to erase: it stays where it is
+    assert find_damaged(home / "outbox.sqlite") == []
+
+
 def test_simulate_on_a_zero_byte_outbox_delivers_and_doctor_reports_it(tmp_path: Path) -> None:
     home = tmp_path / "home"
     home.mkdir()

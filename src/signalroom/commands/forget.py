@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Annotated
 
 import typer
@@ -85,6 +86,12 @@ def forget(
             report = forget(settings, subject)
     except SignalroomError as exc:
         fail(str(exc), hint=exc.hint, code=2 if not exc.retryable else 1)
+    except sqlite3.DatabaseError as exc:
+        # nothing is moved aside here: a damaged store may hold the very data to erase
+        fail(
+            f"a store under {settings.home} cannot be read ({exc}); nothing was erased from it",
+            hint=f"signalroom doctor --home {settings.home} names it",
+        )
     if json_out:
         print_json(report.as_dict())
         return
