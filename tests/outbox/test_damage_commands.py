@@ -68,7 +68,7 @@ def test_outbox_status_on_a_corrupted_outbox_says_so_in_one_line(tmp_path: Path)
     proc = _run(home, "outbox", "status", "--json")
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["pending"] == 0
-    (line,) = _warnings(proc.stderr)
+    (line,) = [line for line in proc.stderr.splitlines() if line.strip()]
     assert "moved aside" in line and "outbox.sqlite" in line and "not an SQLite" in line
     assert len(find_damaged(home / "outbox.sqlite")) == 1
     # reported once: the next command finds a healthy outbox
@@ -76,16 +76,15 @@ def test_outbox_status_on_a_corrupted_outbox_says_so_in_one_line(tmp_path: Path)
     assert again.returncode == 0 and _warnings(again.stderr) == []
 
 
-def test_forget_on_a_corrupted_outbox_is_a_clear_error_and_moves_nothing(tmp_path: Path) -> None:
+def test_forget_on_a_corrupted_outbox_says_so_and_keeps_the_file(tmp_path: Path) -> None:
     home = tmp_path / "home"
     home.mkdir()
     (home / "outbox.sqlite").write_bytes(b"this is not a database " * 100)
     proc = _run(home, "forget", "--session", "room-1")
-    assert proc.returncode == 1
-    (line,) = [line for line in proc.stderr.splitlines() if line.strip()]
-    assert line.startswith("error:") and "cannot be read" in line and "unexpected" not in line
-    # the damaged file may hold the data to erase: it stays where it is
-    assert find_damaged(home / "outbox.sqlite") == []
+    assert proc.returncode == 0, proc.stderr
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("warning:") and "moved aside" in lines[0]
+    assert len(find_damaged(home / "outbox.sqlite")) == 1  # kept, for recovery
 
 
 def test_simulate_on_a_zero_byte_outbox_delivers_and_doctor_reports_it(tmp_path: Path) -> None:

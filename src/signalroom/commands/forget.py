@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from typing import Annotated
 
 import typer
@@ -64,6 +63,8 @@ def forget(
             hint="signalroom forget --email jane@acme.com",
             code=2,
         )
+    import sqlite3
+
     from signalroom.homecheck import require_writable_home
 
     settings = load_settings(home, queue_url=queue, warehouse_url=warehouse)

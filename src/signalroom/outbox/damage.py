@@ -13,7 +13,8 @@ makes):
 Such a file is renamed ``outbox.sqlite.damaged-<UTC time>`` with its ``-wal``, ``-shm`` and
 ``-journal`` companions (nothing is deleted: what it still holds can be recovered by hand), a
 fresh outbox takes new records, and the event is reported once: to every listener added with
-:func:`add_listener` (the ``signalroom`` command prints it as one line on stderr) and to the
+:func:`signalroom.outbox.notices.add_listener` (the ``signalroom`` command prints it as one
+line on stderr) and to the
 ``signalroom.outbox.damage`` log. :func:`find_damaged` lists what was moved aside, for
 ``signalroom doctor``.
 
@@ -34,7 +35,21 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from signalroom.outbox.notices import add_listener, notify, remove_listener
+
+__all__ = [
+    "Damage",
+    "add_listener",
+    "find_damaged",
+    "open_checked",
+    "quarantine",
+    "remove_listener",
+]
+
 log = logging.getLogger("signalroom.outbox.damage")
+# where no logging is set up, the listeners speak (Python's last-resort stderr handler would
+# print the same news a second time); configured handlers still receive it
+log.addHandler(logging.NullHandler())
 
 MARK = ".damaged-"
 _HEADER = b"SQLite format 3\x00"
@@ -59,24 +74,10 @@ class Damage:
         )
 
 
-Listener = Callable[[Damage], None]
-_listeners: list[Listener] = []
 #: Files (device, inode, size, mtime) this process has quick-checked already: a file changed
 #: since is checked again.
 _checked: set[tuple[int, int, int, int]] = set()
 _lock = threading.Lock()
-
-
-def add_listener(listener: Listener) -> None:
-    """Call ``listener`` with every damaged outbox moved aside in this process."""
-    with _lock:
-        _listeners.append(listener)
-
-
-def remove_listener(listener: Listener) -> None:
-    with _lock:
-        if listener in _listeners:
-            _listeners.remove(listener)
 
 
 def open_checked(path: Path, opener: Callable[[], sqlite3.Connection]) -> sqlite3.Connection:
@@ -140,10 +141,7 @@ def _move_aside(path: Path, reason: str) -> Damage:
 
 def _report(damage: Damage) -> None:
     log.error(damage.line())
-    with _lock:
-        listeners = list(_listeners)
-    for listener in listeners:
-        listener(damage)
+    notify(damage)
 
 
 def find_damaged(path: Path) -> list[Path]:
