@@ -34,7 +34,8 @@ class Check:
 def register(app: typer.Typer) -> None:
     app.command(
         "doctor",
-        help="Check the configuration and reach the outbox, queue, warehouse and destinations."
+        help="Check the configuration and reach the outbox, queue, warehouse and destinations, "
+        "and the agent's models, keys and LLM endpoint."
         "\n\nExample: signalroom doctor --home ./signalroom-demo",
     )(doctor)
 
@@ -75,7 +76,15 @@ def run_checks(home: Path | None, **overrides: str | None) -> list[Check]:
     checks.append(asyncio.run(_check_queue(settings.resolved_queue_url)))
     checks.append(_check_warehouse(settings.resolved_warehouse_url))
     checks += _check_destinations(settings)
+    checks += _check_agent(settings)
     return checks
+
+
+def _check_agent(settings: Settings) -> list[Check]:
+    """The agent's models, plugins, keys and LLM endpoint (signalroom.agent.doctor)."""
+    from signalroom.agent.doctor import agent_checks
+
+    return [Check(c.part, c.status, c.detail, c.hint) for c in agent_checks(settings.agent)]
 
 
 def _check_outbox(settings: Settings) -> Check:

@@ -13,9 +13,10 @@ batch, and replace that record's child rows as a whole (see docs/warehouse.md).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from abc import abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -79,6 +80,12 @@ class Warehouse(Destination):
         finally:
             self.last_latency_s = time.perf_counter() - started
             log.debug("applied %d sessions to %s", len(batch), self.name)
+
+    @contextlib.asynccontextmanager
+    async def batch_in_flight(self) -> AsyncIterator[None]:
+        """Mark a batch of the consumer on its way to :meth:`apply` (being analyzed, written,
+        acked): a backend may keep its connection open while any is. The default does nothing."""
+        yield
 
     async def _write(self, batch: Sequence[AnalyzedSession]) -> None:
         await asyncio.to_thread(self.apply_sync, batch, ())

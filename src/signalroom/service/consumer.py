@@ -194,7 +194,8 @@ class Service:
     async def _run_batch(self, messages: list[Message], slots: asyncio.Semaphore) -> None:
         self.metrics.in_flight.inc()
         try:
-            await self.process(messages)
+            async with self.warehouse.batch_in_flight():
+                await self.process(messages)
         except Exception:
             log.exception("batch of %d messages failed unexpectedly", len(messages))
             await self._requeue(messages, "unexpected error in the service")
