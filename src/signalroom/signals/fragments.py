@@ -40,7 +40,7 @@ _OTHERS = frozenset(
 )  # fmt: skip
 _FRAGMENT_LEAD = 3
 #: Describing words a bare description may have besides its cue ("a small regional ...").
-_BARE_MODIFIERS = 3
+_BARE_MODIFIERS = 4
 _FRAGMENT_ENDS = frozenset({",", ".", "!", ";", "here", "with", "and", "of"})
 #: What may follow a bare description: the end of its clause, "here" or its size ("with").
 _BARE_ENDS = frozenset({",", ".", "!", ";", "here", "with"})
@@ -131,7 +131,8 @@ def bare_description(r: Rules, words: Sequence[str]) -> Found | None:
             end += 1
             continue
         if (
-            w in _STOPS
+            w in _BARE_ENDS
+            or w in _STOPS
             or w in _OTHERS
             or w in _NOT_MODIFIERS
             or w in _INDEFINITE  # "it's an accounting practice": a subject came before
