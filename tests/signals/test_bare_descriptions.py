@@ -97,9 +97,14 @@ def test_other_forms_of_a_bare_description(text: str, label: str) -> None:
         # a subject came first
         "it's an accounting practice",
         "that's a trucking company",
-        # a place asked for
+        # a place or a service asked for
         "a coffee shop, find one open now",
         "a hotel in Denver",
+        "Thai restaurant, please.",
+        "a locksmith, I'm locked out of my car",
+        "An electrician. My breaker keeps tripping.",
+        "Moving company, for the 14th.",
+        "motel, one night",
     ],
 )
 def test_what_is_not_a_bare_self_description(text: str) -> None:

@@ -6,7 +6,8 @@
   whose head names a business or an occupation: "a mortgage broker", "a SaaS startup", "um,
   mostly a regional trucking company", "a chain of dental clinics". A product of the industry
   ("car insurance", "a real estate loan for my shop"), a plural ("law firms, mostly" names
-  customers), an organization that acts ("a law firm referred us") or a question is none.
+  customers), an organization that acts ("a law firm referred us"), an errand ("a plumber, my
+  sink is leaking", "thai restaurant, please") or a question is none.
 
 Both read a few words at the start of the turn found by the same cue index as the anchors.
 """
@@ -38,6 +39,8 @@ _OTHERS = frozenset(
     {"i", "we", "you", "they", "he", "she", "it", "us", "them", "me", "who", "which", "that",
      "is", "was", "are", "were", "has", "had", "does", "did", "will", "would", "can", "could"}
 )  # fmt: skip
+#: A clause after a bare phrase that makes it someone else or an errand.
+_AFTER_COMMA = (_OTHERS - {"i", "we"}) | {"for", "to", "near", "by"}
 _FRAGMENT_LEAD = 3
 #: Describing words a bare description may have besides its cue ("a small regional ...").
 _BARE_MODIFIERS = 4
@@ -51,6 +54,14 @@ _FIRST_PERSON = frozenset({"we", "we're", "we've", "we'd", "our", "ours", "i'm",
 _REQUESTS = frozenset(
     {"find", "book", "near", "nearest", "closest", "reserve", "reservation", "recommend",
      "directions", "open", "hours", "table", "order", "call", "search", "show", "get"}
+)  # fmt: skip
+
+#: Words of a wish or a personal errand around a bare phrase: the phrase is then what the
+#: speaker wants ("an italian restaurant, please", "a lawyer, i need one", "hotel, two nights").
+_BARE_REQUESTS = _REQUESTS | frozenset(
+    {"please", "need", "needs", "want", "looking", "my", "cheap", "cheapest", "nearby",
+     "tonight", "tomorrow", "night", "nights", "room", "rooms", "appointment", "sued", "hire",
+     "recommendation", "recommendations", "number", "asap", "urgently", "emergency"}
 )  # fmt: skip
 
 
@@ -150,8 +161,8 @@ def bare_description(r: Rules, words: Sequence[str]) -> Found | None:
     head = words[j - 1]
     if not (cue.org or head in r.fragment_heads) or (_plural(head) and not collective):
         return None
-    if not _REQUESTS.isdisjoint(words):
-        return None  # "a coffee shop, find one open now"
+    if not _BARE_REQUESTS.isdisjoint(words):
+        return None  # "a coffee shop, find one open now", "a plumber, my sink is leaking"
     assert cue.label is not None
     return Found("industry", cue.label, i, j)
 
@@ -164,8 +175,8 @@ def _ends_clause(words: Sequence[str], end: int) -> bool:
         return True
     if words[end] not in _BARE_ENDS:
         return False
-    if words[end] == "," and end + 1 < n and words[end + 1] in _OTHERS - {"we", "i"}:
-        return False
+    if words[end] == "," and end + 1 < n and words[end + 1] in _AFTER_COMMA:
+        return False  # "a law firm, they referred us", "a moving company, for tuesday"
     for k in range(end, n):  # the rest of the first sentence: a question mark asks
         if words[k] in _SENTENCE_ENDS:
             return words[k] != "?"
