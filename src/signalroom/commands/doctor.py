@@ -153,7 +153,17 @@ def _queue_hint(url: str) -> str:
 
 
 def _check_warehouse(url: str) -> Check:
+    from signalroom.destinations.warehouse import duckdb_path, postgres_url
+    from signalroom.errors import ConfigError
+
     shown = _redact(url)
+    try:  # the one URL parser first: a malformed URL is named by its part
+        if url.startswith("duckdb:"):
+            duckdb_path(url)
+        elif url.startswith("postgres"):
+            postgres_url(url)
+    except ConfigError as exc:
+        return Check("warehouse", "FAIL", str(exc), exc.hint)
     if url.startswith("duckdb://"):
         return _check_duckdb(Path(url.removeprefix("duckdb://")), shown)
     if url.startswith(("postgresql://", "postgres://")):
@@ -214,10 +224,6 @@ def _check_destinations(settings: Settings) -> list[Check]:
 
 
 def _redact(url: str) -> str:
-    from urllib.parse import urlsplit, urlunsplit
+    from signalroom.urls import redact_url  # the one redaction, safe on a malformed URL
 
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+    return redact_url(url)

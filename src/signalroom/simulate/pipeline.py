@@ -111,7 +111,8 @@ def fail_undelivered(summary: dict[str, Any], home: Path) -> None:
         )
     waiting = summary["sessions"] - summary["delivered_to_queue"]
     if waiting > 0:
+        what = "the record was" if summary["sessions"] == 1 else f"{waiting} records were"
         fail(
-            f"{waiting} records are still in the outbox (the queue did not take them)",
-            hint=f"signalroom outbox status --home {home}",
+            f"{what} not delivered to the queue {summary['queue']}; waiting in the outbox",
+            hint=f"check the queue, then: signalroom outbox drain --home {home}",
         )
