@@ -9,12 +9,12 @@ from __future__ import annotations
 import importlib
 import os
 import sys
-from typing import Any
+from typing import Any, NoReturn
 
 import typer
 from typer.main import solve_typer_info_defaults
 
-from signalroom.console import CommandFailed, print_error
+from signalroom.console import CommandFailed, print_error, print_warning
 from signalroom.errors import SignalroomError
 
 _SETTINGS: dict[str, Any] = {
@@ -84,6 +84,10 @@ def for_command(argv: list[str]) -> typer.Typer:
 
 def main() -> None:
     """Entry point: turns known failures into one line and an exit code, never a traceback."""
+    from signalroom.outbox.notices import add_listener
+
+    # a damaged outbox moved aside by any command is said once, on stderr (see outbox/damage)
+    add_listener(lambda damage: print_warning(damage.line()))
     try:
         # Standalone mode lets typer print usage errors the usual way and exit with code 2.
         for_command(sys.argv[1:])()
@@ -93,14 +97,28 @@ def main() -> None:
     except SignalroomError as exc:
         print_error(str(exc), exc.hint)
         sys.exit(2 if not exc.retryable else 1)
+    except OSError as exc:
+        if exc.filename is None or os.environ.get("SIGNALROOM_DEBUG"):
+            _unexpected(exc)
+        # a folder or file the command must use is read-only, missing or full: name it
+        print_error(
+            f"cannot use {exc.filename}: {exc.strerror or exc}",
+            "check that the path exists and is writable (signalroom doctor), or choose another "
+            "home with --home",
+        )
+        sys.exit(1)
     except KeyboardInterrupt:
         print_error("interrupted")
         sys.exit(130)
     except Exception as exc:  # the last line of defence: a one-line message, not a traceback
-        if os.environ.get("SIGNALROOM_DEBUG"):
-            raise
-        print_error(
-            f"unexpected {type(exc).__name__}: {exc}",
-            "run again with SIGNALROOM_DEBUG=1 for the traceback, and report it",
-        )
-        sys.exit(1)
+        _unexpected(exc)
+
+
+def _unexpected(exc: Exception) -> NoReturn:
+    if os.environ.get("SIGNALROOM_DEBUG"):
+        raise exc
+    print_error(
+        f"unexpected {type(exc).__name__}: {exc}",
+        "run again with SIGNALROOM_DEBUG=1 for the traceback, and report it",
+    )
+    sys.exit(1)

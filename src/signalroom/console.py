@@ -60,6 +60,10 @@ def print_error(message: str, hint: str | None = None) -> None:
     err_console.print(line, soft_wrap=True)
 
 
+def print_warning(message: str) -> None:
+    err_console.print(f"[bold yellow]warning:[/] {_escape(message)}", soft_wrap=True)
+
+
 def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, default=str, sort_keys=False) + "\n")
     sys.stdout.flush()

@@ -15,11 +15,13 @@ that imports the service:
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 from signalroom.config import Settings
-from signalroom.console import err_console
+from signalroom.console import err_console, fail
 from signalroom.record import SessionRecord
 from signalroom.service.consumer import ServiceStats
 from signalroom.service.runner import run_service
@@ -50,11 +52,15 @@ async def deliver(
         progress.update(task, description="delivering to the queue")
         transport = open_transport(settings.resolved_queue_url)
         try:
-            await outbox.forward(transport)
+            if outbox.flush_buffer():
+                await outbox.forward(transport)
+                status = outbox.status().as_dict()
+                failure = None
+            else:
+                status, failure = await _deliver_without_outbox(outbox, records, transport)
         finally:
             await transport.close()
-    status = outbox.status().as_dict()
-    outbox.close()
+            outbox.close()
     summary: dict[str, Any] = {
         "sessions": len(records),
         "signals_found": sum(len(r.signal_evidence) for r in records),
@@ -65,6 +71,7 @@ async def deliver(
         "delivered_to_queue": len(records) - status["pending"] - status["parked"],
         "outbox": status,
         "queue": redact_url(settings.resolved_queue_url),
+        "outbox_failure": failure,
         "warehouse": None,
         "report": None,
     }
@@ -80,6 +87,47 @@ async def deliver(
         render_report(settings.resolved_warehouse_url, settings.home / "report.html")
     )
     return records, summary
+
+
+async def _deliver_without_outbox(
+    outbox: Any, records: list[SessionRecord], transport: Any
+) -> tuple[dict[str, Any], str]:
+    """The outbox could not store the calls (its records wait in memory only): send the final
+    records straight to the queue, so no call is lost, and say what failed."""
+    from signalroom.errors import SignalroomError
+    from signalroom.transports.base import OutgoingMessage
+    from signalroom.transports.envelope import encode_record
+
+    kinds = ", ".join(sorted(outbox.errors)) or "unknown error"
+    failure = f"outbox {outbox.path} could not store {outbox.buffered} record versions ({kinds})"
+    sent = 0
+    try:
+        await transport.publish(
+            [OutgoingMessage(id=r.record_id, body=encode_record(r)) for r in records]
+        )
+        sent = len(records)
+        failure += f"; the {sent} final records were sent straight to the queue"
+    except SignalroomError as exc:
+        failure += f", and the queue refused them too ({exc}): they are not delivered"
+    status = {"pending": len(records) - sent, "sent": sent, "parked": 0, "versions": None}
+    return status, failure
+
+
+def fail_undelivered(summary: dict[str, Any], home: Path) -> None:
+    """Exit non-zero, with one line saying why, when a call's record is not safely delivered:
+    the outbox failed, or the record still waits in it (an unreachable queue)."""
+    if summary.get("outbox_failure"):
+        fail(
+            summary["outbox_failure"],
+            hint=f"fix the disk under the outbox, then check it: signalroom doctor --home {home}",
+        )
+    waiting = summary["sessions"] - summary["delivered_to_queue"]
+    if waiting > 0:
+        what = "the record was" if summary["sessions"] == 1 else f"{waiting} records were"
+        fail(
+            f"{what} not delivered to the queue {summary['queue']}; waiting in the outbox",
+            hint=f"check the queue, then: signalroom outbox drain --home {home}",
+        )
 
 
 async def run_embedded(
@@ -123,5 +171,12 @@ async def forward_home_outbox(settings: Settings, transport: Transport) -> None:
         if outbox.status().pending:
             result = await outbox.forward(transport)
             log.info("forwarded the home's outbox", extra={"fields": {"sent": result.sent}})
+    except (sqlite3.Error, OSError) as exc:
+        # the queue still needs draining; the agent's outbox is the agent's (and doctor's) to fix
+        log.warning(
+            "cannot read the home's outbox %s: %s; consuming the queue anyway",
+            settings.outbox_path,
+            exc,
+        )
     finally:
         outbox.close()

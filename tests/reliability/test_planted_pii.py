@@ -1,6 +1,9 @@
 """Planted personal data: a simulated call says two emails (one without a dot in the domain, as
 speech recognition often writes it), a phone number, a card number, an SSN (dashed, then as bare
-digits after a cue) and a street address, and books a meeting with another email. With the
+digits after a cue) and a street address, then the same kinds written the ways that once slipped
+past redaction (cards split by dots, slashes or double spaces; spoken and half-spoken emails;
+a full-width email and card; a dotted SSN after a cue; a house number with a letter), and books
+a meeting with another email. With the
 default privacy policy none of the planted values reaches the outbox, the queue, the warehouse,
 the logs, the console, the report or a webhook body; the booking email (kept by
 ``booking_email = "keep"``) appears only in the warehouse's booking fields, never in a
@@ -14,10 +17,12 @@ import hashlib
 import json
 import logging
 import os
+import re
 import secrets
 import sqlite3
 import subprocess
 import sys
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -46,9 +51,29 @@ PLANTED = {
     "ssn": "219-09-9999",
     "ssn digits": "219099999",
     "address": "1600 Amphitheatre Parkway",
+    # the same kinds written the ways that once slipped past: any separators, spoken or
+    # obfuscated, Unicode look-alikes (checked folded, as well as raw)
+    "dotted card": "5500.0000.0000.0004",
+    "slashed card": "6011/1111/1111/1117",
+    "double-spaced card": "4012  8888  8888  1881",
+    "card digits 2": "5500000000000004",
+    "card digits 3": "6011111111111117",
+    "card digits 4": "4012888888881881",
+    "spoken email": "john.smith at acme-corp",
+    "spoken email local": "john.smith",
+    "spoken email domain": "acme-corp",
+    "half-spoken email": "jsmith at gmail",
+    "full-width email": "mary.major@example.net",
+    "full-width card": "3782 822463 10005",
+    "dotted ssn": "321.54.9876",
+    "ssn digits 2": "321549876",
+    "lettered address": "221B Baker Street",
     # An unkeyed hash of a phone number is reversed by trying every number: it must not leave.
     "identity sha256": hashlib.sha256(PHONE.encode()).hexdigest(),
 }
+#: Full-width forms (NFKC folds them to the planted ASCII values).
+FULL_WIDTH_EMAIL = "ｍａｒｙ．ｍａｊｏｒ＠ｅｘａｍｐｌｅ．ｎｅｔ"
+FULL_WIDTH_CARD = "３７８２ ８２２４６３ １０００５"
 TURNS = [
     "Hi, we're a legal firm with 12 people and we need a Salesforce integration.",
     f"Let's book a demo tomorrow at 2pm UTC. My name is Dana Booker, my email is {BOOKING_EMAIL}.",
@@ -56,15 +81,26 @@ TURNS = [
     f"My old work address was {PLANTED['undotted email']} if that one is easier.",
     f"My card is {PLANTED['card']} and my SSN is {PLANTED['ssn']}, "
     f"so my social is {PLANTED['ssn digits']}.",
-    f"Please post the contract to {PLANTED['address']}. Thanks, bye.",
+    f"Please post the contract to {PLANTED['address']}.",
+    f"My other cards are {PLANTED['dotted card']}, {PLANTED['slashed card']} and "
+    f"{PLANTED['double-spaced card']}, and my ssn: {PLANTED['dotted ssn']}.",
+    "Or write to john.smith at acme-corp dot com, or jsmith at gmail.com, or "
+    f"{FULL_WIDTH_EMAIL}; the corporate card is {FULL_WIDTH_CARD}.",
+    f"The old office was {PLANTED['lettered address']}. Thanks, bye.",
 ]
 
 
 def _leaks(text: str, *, booking_allowed: bool = False) -> list[str]:
+    # JSON may escape non-ASCII characters; NFKC then folds look-alikes to what was planted
+    text = unicodedata.normalize("NFKC", _unescape(text))
     found = [name for name, value in PLANTED.items() if value.lower() in text.lower()]
     if not booking_allowed and BOOKING_EMAIL in text.lower():
         found.append("booking email")
     return found
+
+
+def _unescape(text: str) -> str:
+    return re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), text)
 
 
 def _without_booking_fields(record: dict[str, Any]) -> dict[str, Any]:
@@ -193,6 +229,7 @@ async def test_planted_values_reach_no_store_log_console_or_webhook(
     assert _leaks(logs) == [], "logs"
     captured = capfd.readouterr()
     assert _leaks(console + captured.out + captured.err) == [], "console"
+
     assert _leaks(report.read_text()) == [], "report"
 
 
@@ -200,3 +237,40 @@ def _records(home: Path) -> list[str]:
     with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as db:
         rows = db.execute("SELECT CAST(record AS VARCHAR) FROM sessions").fetchall()
     return [str(r) for (r,) in rows]
+
+
+@pytest.mark.redis
+async def test_planted_values_reach_no_redis_stream_entry(home: Path) -> None:
+    """The same call forwarded to a Redis stream: every raw entry, decoded, holds none."""
+    import uuid
+
+    import redis.asyncio as aioredis
+
+    from signalroom.transports import open_transport
+
+    stream = f"pii-{uuid.uuid4().hex[:10]}"
+    url = f"redis://127.0.0.1:6379/0?stream={stream}"
+    settings = load_settings(home, queue_url=url)
+    outbox = Outbox(settings.outbox_path, settings.outbox)
+    client = aioredis.Redis.from_url("redis://127.0.0.1:6379/0")
+    try:
+        await run_call(TURNS, settings=settings, session_id="pii-stream", sink=outbox.append)
+        transport = open_transport(settings.resolved_queue_url)
+        try:
+            result = await outbox.forward(transport)
+        finally:
+            await transport.close()
+        assert outbox.status().pending == 0, result
+        entries = await client.xrange(stream)
+        assert entries
+        for _, fields in entries:
+            raw = b"".join(fields.values()).decode("utf-8", "replace")
+            assert _leaks(raw, booking_allowed=True) == [], "raw stream entry"
+            for value in fields.values():
+                if value.startswith(b"{"):
+                    _, data = decode_envelope(value)
+                    assert _leaks(json.dumps(_without_booking_fields(data))) == []
+    finally:
+        outbox.close()
+        await client.delete(stream)
+        await client.aclose()

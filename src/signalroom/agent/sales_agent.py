@@ -31,6 +31,7 @@ from signalroom.collect.annotations import CallAnnotations
 from signalroom.config import AgentSettings, BookingSettings
 from signalroom.knowledge import KnowledgeBase, KnowledgeError
 from signalroom.record import Industry, Urgency
+from signalroom.signals.detector import default_detector
 
 from .instructions import build_instructions, opening_line
 
@@ -208,6 +209,14 @@ def normalize_signal(field: str, value: Any) -> int | float | str:
         return int(number) if field == "team_size" else number
     if field == "urgency" and text not in _URGENCIES:
         raise ToolError("urgency must be high, medium or low")
+    if field == "integration_needs":
+        # only names the vocabulary knows: a free-text value would be stored and exported as is
+        name = default_detector().canonical_integration(text)
+        if name is None:
+            raise ToolError(
+                f"unknown integration {value!r}; name the tool, for example salesforce or hubspot"
+            )
+        return name
     if field == "industry":
         text = text.replace(" ", "_").replace("-", "_")
         if text not in _INDUSTRIES:

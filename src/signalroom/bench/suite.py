@@ -38,6 +38,7 @@ EXPECTED = (
     "knowledge_build_ms",
     "knowledge_search_p99_ms",
     "detect_adversarial_100kb_ms",
+    "outbox_open_check_ms",
 )
 
 
@@ -128,6 +129,22 @@ def export(ctx: BenchContext) -> list[BenchResult]:
             baseline=baseline, goal="<= 5 ms and <= 1.5x baseline", upper=min(5.0, 1.5 * baseline),
             note="final record appended durably to the outbox; baseline: bare SQLite "
             "insert+commit of the same bytes, same settings",
+        )
+    ]  # fmt: skip
+
+
+def outbox_check(ctx: BenchContext) -> list[BenchResult]:
+    from signalroom.bench.outbox_check import bench_open_check
+
+    n = 1_000 if ctx.quick else 10_000
+    figures = bench_open_check(ctx.workdir, n=n, runs=5 if ctx.quick else 15)
+    mb = figures["outbox_bytes"] / 1e6
+    return [
+        BenchResult(
+            "outbox_open_check_ms", figures["outbox_open_check_ms"], "ms",
+            baseline=figures["outbox_open_plain_ms"], goal="reported (once per process open)",
+            note=f"open of an outbox of {n:,} final records ({mb:.1f} MB) with the damage "
+            "check (header + PRAGMA quick_check); baseline: the same open without it",
         )
     ]  # fmt: skip
 
@@ -231,6 +248,7 @@ SUITE: tuple[tuple[str, Bench], ...] = (
     ("adversarial detection", adversarial),
     ("recorder", recorder),
     ("session-end export", export),
+    ("outbox damage check", outbox_check),
     ("privacy redaction", privacy),
     ("record size", record_size),
     ("knowledge search", knowledge),

@@ -210,7 +210,11 @@ class SessionRecorder:
             self._absorbed_usage = rows
 
     def record(self, close_reason: str | None = None, *, complete: bool = True) -> SessionRecord:
-        """Build the record now. Each call gets the next revision."""
+        """Build the record now. Each call gets the next revision until the call closes; from
+        then on this is the final record (same revision, ``complete``), so nothing built after
+        the close can outrank the final record in a store."""
+        if self._final_revision is not None:
+            return self._final if self._final is not None else self._build_final()
         if close_reason is not None:
             self._close_reason = close_reason[:512]
         return self._finish(build_record(self._snapshot(complete=complete)))
@@ -228,8 +232,9 @@ class SessionRecorder:
         if self._final_revision is None:
             self._close(close_reason)
         self._final = self._build_final()
-        if self._final_built is None:
-            self._final_future = self._submit(self._final)
+        # reached only when no final was delivered yet: either none was built at close, or the
+        # worker's build failed (its delivery step then hands nothing to the sink)
+        self._final_future = self._submit(self._final)
         return self._final
 
     async def aclose(self, close_reason: str | None = None) -> SessionRecord:

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 import typer
 
 from signalroom.cli_common import JsonFlag, QueueOption, WarehouseOption
-from signalroom.console import err_console, fail, print_json
+from signalroom.console import err_console, print_json
 
 DEFAULT_DEMO_HOME = Path("signalroom-demo")
 
@@ -51,8 +51,10 @@ def demo(
     import asyncio
 
     from signalroom.config import load_settings, save_settings
+    from signalroom.embedded import fail_undelivered
+    from signalroom.homecheck import require_writable_home
 
-    home.mkdir(parents=True, exist_ok=True)
+    require_writable_home(home)  # before any call: records, logs and the report go there
     if queue or warehouse:  # the contract: a URL given to demo sticks to its home
         save_settings(home, {"queue_url": queue, "warehouse_url": warehouse})
     settings = load_settings(home, queue_url=queue, warehouse_url=warehouse)
@@ -63,12 +65,7 @@ def demo(
         print_json(summary)
     else:
         _print_summary(summary, home)
-    if summary["delivered_to_queue"] < summary["sessions"]:
-        fail(
-            f"{summary['sessions'] - summary['delivered_to_queue']} records are still in the "
-            "outbox",
-            hint=f"signalroom outbox status --home {home}",
-        )
+    fail_undelivered(summary, home)
 
 
 def _log_to_file(path: Path) -> Path:

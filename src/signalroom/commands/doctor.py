@@ -90,6 +90,7 @@ def _check_agent(settings: Settings) -> list[Check]:
 
 
 def _check_outbox(settings: Settings) -> Check:
+    from signalroom.outbox.damage import find_damaged
     from signalroom.outbox.store import Outbox
 
     outbox = Outbox(settings.outbox_path, settings.outbox)
@@ -106,6 +107,15 @@ def _check_outbox(settings: Settings) -> Check:
     finally:
         outbox.close()
     detail = f"{settings.outbox_path} ({status.pending} pending, {status.parked} parked)"
+    damaged = find_damaged(settings.outbox_path)
+    if damaged:
+        names = ", ".join(p.name for p in damaged)
+        return Check(
+            "outbox",
+            "warn",
+            f"{detail}; {len(damaged)} damaged outbox file(s) moved aside: {names}",
+            "they are kept for recovery (sqlite3 FILE .recover); delete them once done",
+        )
     if status.parked:
         return Check("outbox", "warn", detail, "see `signalroom outbox export`, then replay")
     return Check("outbox", "ok", detail)

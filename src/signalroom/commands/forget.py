@@ -71,7 +71,12 @@ def forget(
             hint="signalroom forget --email jane@acme.com",
             code=2,
         )
+    import sqlite3
+
+    from signalroom.homecheck import require_writable_home
+
     settings = load_settings(home, queue_url=queue, warehouse_url=warehouse)
+    require_writable_home(settings.home)  # erasing rewrites the stores in it
     try:
         if email is not None:
             subject = Subject.for_email(email, subject_key(settings))
@@ -91,6 +96,12 @@ def forget(
             report = forget(settings, subject, dry_run=dry_run)
     except SignalroomError as exc:
         fail(str(exc), hint=exc.hint, code=2 if not exc.retryable else 1)
+    except sqlite3.DatabaseError as exc:
+        # nothing is moved aside here: a damaged store may hold the very data to erase
+        fail(
+            f"a store under {settings.home} cannot be read ({exc}); nothing was erased from it",
+            hint=f"signalroom doctor --home {settings.home} names it",
+        )
     if json_out:
         print_json(report.as_dict())
         if report.failed:

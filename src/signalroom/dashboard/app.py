@@ -23,6 +23,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from signalroom.dashboard import pages, queries
 from signalroom.dashboard.auth import TokenGate
+from signalroom.dashboard.csv_safe import csv_cell
 from signalroom.dashboard.queries import GRADES, OUTCOMES, SORTABLE, URGENCIES, LeadFilters
 from signalroom.dashboard.reader import (
     LOCK_BUDGET_S,
@@ -209,10 +210,7 @@ def _csv_file(rows: Any) -> Any:
     writer = csv.writer(text)
     writer.writerow(queries.LEAD_COLUMNS)
     for row in rows:
-        writer.writerow(
-            _csv_cell(row[c]) if c != "integration_needs" else ";".join(row[c])
-            for c in queries.LEAD_COLUMNS
-        )
+        writer.writerow(csv_cell(row[c]) for c in queries.LEAD_COLUMNS)
     text.detach()
     spooled.seek(0)
     return spooled
@@ -223,14 +221,6 @@ def _write_csv(target: WarehouseTarget, filters: LeadFilters, budget_s: float) -
     # a slow download never keeps the DuckDB writer waiting.
     with open_reader(target, budget_s=budget_s) as db:
         return _csv_file(queries.iter_leads(db, filters))
-
-
-def _csv_cell(value: Any) -> Any:
-    text = value.isoformat() if hasattr(value, "isoformat") else value
-    # Cells a spreadsheet would run as a formula are prefixed (CSV injection).
-    if isinstance(text, str) and text[:1] in ("=", "+", "-", "@"):
-        return "'" + text
-    return text
 
 
 def _chunks(spooled: Any, size: int = 64 << 10) -> Iterator[bytes]:

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 from signalroom.config import OutboxSettings
 from signalroom.outbox import schema
 from signalroom.outbox.buffer import MemoryBuffer, PendingRow, disk_error_kind
+from signalroom.outbox.damage import open_checked
 from signalroom.outbox.matching import Match, email_match
 from signalroom.outbox.sender import ForwardResult, forward
 from signalroom.record import known_major
@@ -328,25 +329,30 @@ class Outbox:
     # -- internals ------------------------------------------------------------------------
     def _connection(self) -> sqlite3.Connection:
         if self._conn is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(
-                self.path,
-                timeout=self.settings.busy_timeout_ms / 1000,
-                isolation_level=None,
-                check_same_thread=False,
-            )
-            try:
-                conn.row_factory = sqlite3.Row
-                conn.execute("PRAGMA journal_mode=WAL")
-                conn.execute(f"PRAGMA synchronous={self.settings.synchronous}")
-                schema.ensure(conn)
-            except sqlite3.Error:
-                conn.close()
-                raise
-            # Back to implicit transactions so ``with conn:`` commits each statement group.
-            conn.isolation_level = "DEFERRED"
-            self._conn = conn
+            # a damaged file is moved aside (kept) and reported; see outbox/damage.py
+            self._conn = open_checked(self.path, self._open)
         return self._conn
+
+    def _open(self) -> sqlite3.Connection:
+        """A new connection with the schema in place (no damage check: see _connection)."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(
+            self.path,
+            timeout=self.settings.busy_timeout_ms / 1000,
+            isolation_level=None,
+            check_same_thread=False,
+        )
+        try:
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute(f"PRAGMA synchronous={self.settings.synchronous}")
+            schema.ensure(conn)
+        except sqlite3.Error:
+            conn.close()
+            raise
+        # Back to implicit transactions so ``with conn:`` commits each statement group.
+        conn.isolation_level = "DEFERRED"
+        return conn
 
     def _drop_connection(self) -> None:
         if self._conn is not None:

@@ -60,9 +60,11 @@ def service(
     from signalroom.config import load_settings
     from signalroom.embedded import run_embedded
     from signalroom.errors import SignalroomError
+    from signalroom.homecheck import require_writable_home
     from signalroom.service.logs import configure_logging, remove_handlers
 
     settings = load_settings(home, queue_url=queue, warehouse_url=warehouse)
+    require_writable_home(settings.home)
     if concurrency is not None:
         settings.service.concurrency = concurrency
     handlers = configure_logging(settings.log_dir if settings.service.log_file else None)

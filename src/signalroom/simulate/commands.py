@@ -63,12 +63,14 @@ def simulate(
     import asyncio
 
     from signalroom.config import load_settings, save_settings
-    from signalroom.embedded import deliver
+    from signalroom.embedded import deliver, fail_undelivered
+    from signalroom.homecheck import require_writable_home
     from signalroom.record import SessionRecord
 
     from .runner import run_call
 
     turns = read_script(script)
+    require_writable_home(load_settings(home).home)  # before the call: its record goes there
     if home is not None and (queue or warehouse):  # as demo: a URL given sticks to its home
         save_settings(home, {"queue_url": queue, "warehouse_url": warehouse})
     settings = load_settings(home, queue_url=queue, warehouse_url=warehouse)
@@ -83,12 +85,7 @@ def simulate(
         print_json(json.loads(records[0].to_json()))
     else:
         _print_summary(records[0], summary)
-    if summary["delivered_to_queue"] < len(records):  # as demo: the record waits in the outbox
-        where = f" --home {home}" if home is not None else ""
-        fail(
-            f"the record was not delivered to the queue {summary['queue']}; it waits in the outbox",
-            hint=f"check the queue, then: signalroom outbox drain{where}",
-        )
+    fail_undelivered(summary, settings.home)
 
 
 def _print_summary(record: Any, delivery: dict[str, Any]) -> None:
