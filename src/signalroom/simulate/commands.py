@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -67,14 +68,24 @@ def simulate(
 
     from .pipeline import deliver
     from .runner import run_call
+    from .timing import TimingModel
 
     turns = read_script(script)
     if home is not None and (queue or warehouse):  # as demo: a URL given sticks to its home
         save_settings(home, {"queue_url": queue, "warehouse_url": warehouse})
     settings = load_settings(home, queue_url=queue, warehouse_url=warehouse)
 
+    agent = settings.agent
+    # The call starts now; its times, latencies and usage come from the timing model
+    # (simulated, not measured), so it is priced as the production models would charge.
+    timing = TimingModel(
+        datetime.now(UTC), llm=agent.llm, stt=agent.stt, tts=agent.tts, measured=audio
+    )
+
     async def produce(sink: Any, done: Any) -> list[SessionRecord]:
-        record = await run_call(turns, settings=settings, sink=sink, audio=audio, pace_s=pace)
+        record = await run_call(
+            turns, settings=settings, sink=sink, audio=audio, pace_s=pace, timing=timing
+        )
         done(record)
         return [record]
 
@@ -83,6 +94,40 @@ def simulate(
         print_json(json.loads(records[0].to_json()))
         return
     _print_summary(records[0], summary)
+
+
+def _number(value: float | None) -> str:
+    if value is None:
+        return "None"
+    return f"{value:g}" if not float(value).is_integer() else str(int(value))
+
+
+def _value(value: Any) -> str:
+    """A tool argument as said: ``"300.0"`` reads ``300``."""
+    try:
+        return _number(float(value))
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def tool_line(call: Any) -> str:
+    """One tool call for people: what it was asked, then how it ended (when it says)."""
+    args = call.arguments or {}
+    if "field" in args and "value" in args:  # record_signal
+        detail = f"{args['field']}={_value(args['value'])}"
+    elif call.query or call.customer_email:
+        detail = repr(call.query or call.customer_email)
+    else:
+        detail = " ".join(f"{k}={v}" for k, v in args.items())
+    if call.error:
+        outcome = "error: " + call.error
+    elif call.success is not None:
+        outcome = "ok" if call.success else "failed"
+    elif call.results_found is not None:
+        outcome = f"{call.total_results or 0} results" if call.results_found else "no results"
+    else:
+        outcome = ""
+    return " ".join(part for part in (call.tool, detail, outcome) if part)
 
 
 def _print_summary(record: Any, delivery: dict[str, Any]) -> None:
@@ -94,17 +139,16 @@ def _print_summary(record: Any, delivery: dict[str, Any]) -> None:
     table.add_row("session", record.session_id)
     table.add_row("record", f"{record.record_id} (revision {record.revision})")
     table.add_row("close", str(record.close_reason))
+    table.add_row("duration", f"{record.duration_seconds or 0:.0f} s (simulated timing)")
     table.add_row("stage", str(record.conversation_state))
     table.add_row(
         "signals",
-        f"team_size={s.team_size} monthly_volume={s.monthly_volume} "
+        f"team_size={s.team_size} monthly_volume={_number(s.monthly_volume)} "
         f"integrations={','.join(s.integration_needs) or '-'} urgency={s.urgency} "
         f"industry={s.industry}",
     )
     for call in record.tool_calls:
-        detail = call.query or call.customer_email or ""
-        outcome = "error: " + call.error if call.error else f"success={call.success}"
-        table.add_row("tool", f"{call.tool} {detail!r} {outcome}")
+        table.add_row("tool", tool_line(call))
     table.add_row(
         "usage",
         f"llm_tokens={m.llm_tokens} stt_audio_seconds={m.stt_audio_seconds} "
