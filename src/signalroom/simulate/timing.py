@@ -25,8 +25,9 @@ call (every checkpoint and the final record alike) as if the call had been spoke
 
   A reply's end-to-end latency is the end-of-turn delay (transcription + endpointing), plus
   the LLM rounds and the tools' own durations (as they ran), plus the TTS time to first byte.
-  The events of the call keep their real order; between two caller turns they are spaced
-  evenly over the modelled time.
+  Tools run after the first LLM round, one after another, for the time they really took.
+  The other events of the call keep their real order; between two caller turns they are
+  spaced evenly over the modelled time.
 - **What it costs.** Usage is re-labelled with the models the deployment's agent would use in
   production (``agent.llm``, ``agent.stt``, ``agent.tts``): LLM tokens as the scripted model
   counted them, STT minutes from the caller's modelled speech, TTS characters from the agent's
@@ -173,6 +174,8 @@ class _Plan:
             self.knots.append(real)
             self.sim.append(max(modelled, self.sim[-1]) if self.sim else modelled)
         self.turns: list[dict[str, Any]] = []
+        #: Modelled completion time of tool calls, by position in the record's list.
+        self.tool_at: dict[int, datetime] = {}
         self.speech_s = 0.0
         self.agent_chars = 0
 
@@ -204,6 +207,7 @@ def _plan(data: dict[str, Any], origin: datetime, start: datetime, session_id: s
     calls = data.get("tool_calls") or []
 
     agent_at = [t["at"] for t in transcript if t["role"] == "assistant" and t.get("at")]
+    tool_at: dict[int, datetime] = {}
     turns: list[dict[str, Any]] = []
     # Before the first caller turn: the greeting, then the caller's pause and first words.
     rng = random.Random(f"{session_id}:greeting")
@@ -221,8 +225,9 @@ def _plan(data: dict[str, Any], origin: datetime, start: datetime, session_id: s
     for i in range(len(user_words)):
         rng = random.Random(f"{session_id}:turn-{i}")
         lo, hi = bounds[i], bounds[i + 1]
-        inside = [c for c in calls if lo <= c["timestamp"] < hi] if user_items else []
-        tools = sum(float(c.get("duration_ms") or 0.0) for c in inside)
+        inside = [j for j, c in enumerate(calls) if lo <= c["timestamp"] < hi and user_items]
+        durations = [float(calls[j].get("duration_ms") or 0.0) for j in inside]
+        tools = sum(durations)
         transcription = _draw(rng, TRANSCRIPTION)
         eot = transcription + _draw(rng, ENDPOINTING)
         ttft = _draw(rng, LLM_TTFT)
@@ -240,6 +245,11 @@ def _plan(data: dict[str, Any], origin: datetime, start: datetime, session_id: s
                 "transcription_delay_ms": transcription,
             }
         )
+        # Tools run after the first model round, one after another; each is stamped when done.
+        done = at + _ms(eot - transcription + ttft)
+        for j, ms in zip(inside, durations, strict=True):
+            done += _ms(ms)
+            tool_at[j] = done
         # The caller's final transcript, then the reply once the latency has passed.
         if user_items:
             knots.append((lo, at))
@@ -256,6 +266,7 @@ def _plan(data: dict[str, Any], origin: datetime, start: datetime, session_id: s
         at += _ms(span_ms)
     knots.append((end, at))
     plan = _Plan(knots)
+    plan.tool_at = tool_at
     plan.turns = _number(turns, data.get("turns") or [])
     plan.speech_s = speech_s
     plan.agent_chars = sum(replies)
@@ -305,8 +316,9 @@ def _retime(data: dict[str, Any], at: Any) -> None:
         for item in data.get(key) or []:
             if item.get("at") is not None:
                 item["at"] = at(item["at"])
-    for call in data.get("tool_calls") or []:
-        call["timestamp"] = at(call["timestamp"])
+    tool_at = getattr(at, "tool_at", {})
+    for i, call in enumerate(data.get("tool_calls") or []):
+        call["timestamp"] = tool_at.get(i) or at(call["timestamp"])
     if data.get("end_time") is not None:
         data["end_time"] = at(data["end_time"])
     start = at(data["start_time"])
