@@ -12,8 +12,8 @@ Day axes put at most one tick on a day (``tickCount`` as a time interval), so a 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 import math
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -148,7 +148,9 @@ def calls_per_day(daily: Sequence[Row]) -> Spec | None:
         .mark_bar(width={"band": 0.8})
         .encode(
             # A day time unit gives each bar the width of its day.
-            x=alt.X("utcyearmonthdate(day):T", title=None, axis=day_axis([r["day"] for r in daily])),
+            x=alt.X(
+                "utcyearmonthdate(day):T", title=None, axis=day_axis([r["day"] for r in daily])
+            ),
             y=alt.Y("calls:Q", stack="zero", axis=_count_axis()),
             color=alt.Color(
                 "part:N",
@@ -179,8 +181,9 @@ def latency_per_day(daily: Sequence[Row]) -> Spec | None:
         alt.Chart(_data(values))
         .mark_line(point=len(daily) <= 31, strokeWidth=2, interpolate="monotone")
         .encode(
+            # ticks over the days that have a latency, the span this chart draws
             x=alt.X(
-                "utcyearmonthdate(day):T", title=None, axis=day_axis([r["day"] for r in daily])
+                "utcyearmonthdate(day):T", title=None, axis=day_axis([v["day"] for v in values])
             ),
             y=alt.Y("ms:Q", title="turn latency (ms)"),
             color=alt.Color("series:N", scale=alt.Scale(domain=["p50", "p95"], range=[TEAL, RED])),
