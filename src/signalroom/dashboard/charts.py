@@ -140,7 +140,8 @@ def calls_per_day(daily: Sequence[Row]) -> Spec | None:
         booked = int(r["booked"] or 0)
         qualified = max(0, int(r["qualified"] or 0) - booked)
         other = max(0, int(r["calls"] or 0) - booked - qualified)
-        for order, (part, calls) in enumerate(zip(CALL_PARTS, (booked, qualified, other))):
+        parts = zip(CALL_PARTS, (booked, qualified, other), strict=True)
+        for order, (part, calls) in enumerate(parts):
             if calls:
                 values.append({"day": r["day"], "part": part, "calls": calls, "order": order})
     chart = (
