@@ -1,7 +1,7 @@
 """The dashboard in real headless Chromium (Debian's /usr/bin/chromium, driven by Playwright).
 
-Screenshots go to tests/artifacts/; with SIGNALROOM_UPDATE_DOC_IMAGES=1 the overview and call
-pages are also saved as docs/images/overview.png and docs/images/call-detail.png.
+Screenshots go to tests/artifacts/. The README's images come from the demo's own output instead:
+``uv run python -m tests.dashboard.doc_images``.
 """
 
 from __future__ import annotations
@@ -33,7 +33,6 @@ ARGS = [
 ]
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "artifacts"
-DOC_IMAGES = ROOT / "docs" / "images"
 
 
 @pytest.fixture(scope="module")
@@ -75,12 +74,9 @@ class Watched:
             assert marks > 3, f"chart {i} drew nothing"
         return count
 
-    def shot(self, name: str, doc_name: str | None = None) -> None:
+    def shot(self, name: str) -> None:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         self.page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-        if doc_name and os.environ.get("SIGNALROOM_UPDATE_DOC_IMAGES") == "1":
-            DOC_IMAGES.mkdir(parents=True, exist_ok=True)
-            self.page.screenshot(path=str(DOC_IMAGES / doc_name), full_page=True)
 
 
 @pytest.fixture
@@ -105,7 +101,7 @@ def test_every_page_loads_cleanly_and_draws_its_charts(watched: Watched, base_ur
         labels = _x_labels(watched.page, chart)
         assert labels and len(labels) == len(set(labels)), (chart, labels)
     assert watched.page.locator("#simulated-badge").count() == 0  # no simulated call here
-    watched.shot("overview", "overview.png")
+    watched.shot("overview")
 
 
 def test_a_filter_changes_the_table(watched: Watched, base_url, records):
@@ -144,7 +140,7 @@ def test_clicking_a_lead_opens_its_call(watched: Watched, base_url):
     assert page.locator("#analyzers tbody tr").count() == 5
     assert watched.charts_rendered() == 2
     assert watched.errors == []
-    watched.shot("call-detail", "call-detail.png")
+    watched.shot("call-detail")
 
 
 def test_unknown_call_shows_the_404_page(watched: Watched, base_url):
