@@ -102,3 +102,33 @@ def test_the_closing_hint_is_a_command_that_works_as_printed(
         env=env,
     )
     assert help_run.returncode == 0 and "Usage" in help_run.stdout
+
+
+def test_simulate_prints_each_tool_call_with_what_it_was_given(tmp_path: Path) -> None:
+    script = tmp_path / "call.json"
+    script.write_text(
+        json.dumps({"turns": ["Hi, we're a law firm with 12 people.", "How much does it cost?"]})
+    )
+    home = tmp_path / "home"
+    proc = subprocess.run(
+        [sys.executable, "-m", "signalroom", "simulate", "--script", str(script)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={**os.environ, "SIGNALROOM_HOME": str(home), "COLUMNS": "200"},
+    )
+    assert proc.returncode == 0, proc.stderr
+    tools = [
+        line.split(None, 1)[1].strip()
+        for line in proc.stdout.splitlines()
+        if line.split()[:1] == ["tool"]
+    ]
+    assert "record_signal team_size=12" in tools and "record_signal industry=legal" in tools
+    assert any(t.startswith("search_knowledge 'How much does it cost?'") for t in tools), tools
+    assert not any("''" in t or "success=None" in t for t in tools), tools
+    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as db:
+        flag = db.execute(
+            "SELECT json_extract_string(record, '$.metadata.simulated') FROM sessions"
+        ).fetchall()
+    assert flag == [("true",)]
