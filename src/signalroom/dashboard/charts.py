@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import altair as alt
@@ -86,6 +86,8 @@ def _count_axis(title: str = "calls") -> alt.Axis:
 
 #: Most labels a day axis shows; more would crowd a half-width card.
 MAX_DAY_TICKS = 8
+#: Fewest days a per-day chart spans.
+MIN_DAYS = 7
 
 
 def day_axis(days: Sequence[Any]) -> alt.Axis:
@@ -111,6 +113,25 @@ def day_axis(days: Sequence[Any]) -> alt.Axis:
         labelAngle=0,
         tickCount={"interval": "month", "step": step},
         labelOverlap=True,
+    )
+
+
+def day_x(days: Sequence[Any], **extra: Any) -> alt.X:
+    """The x channel of a per-day chart: whole UTC days from the first to the last of ``days``.
+
+    Charts of one page share it, so the calls and the latency of a day line up.
+    """
+    parsed = sorted(_as_date(d) for d in days)
+    # A few days of calls show within a week, not as bars stretched across the whole chart.
+    first = min(parsed[0], parsed[-1] - timedelta(days=MIN_DAYS - 1))
+    end = parsed[-1] + timedelta(days=1)
+    domain = [alt.DateTime(year=d.year, month=d.month, date=d.day, utc=True) for d in (first, end)]
+    return alt.X(
+        "utcyearmonthdate(day):T",
+        title=None,
+        axis=day_axis([first, parsed[-1]]),
+        scale=alt.Scale(domain=domain),
+        **extra,
     )
 
 
@@ -149,9 +170,7 @@ def calls_per_day(daily: Sequence[Row]) -> Spec | None:
         .mark_bar(width={"band": 0.8})
         .encode(
             # A day time unit gives each bar the width of its day.
-            x=alt.X(
-                "utcyearmonthdate(day):T", title=None, axis=day_axis([r["day"] for r in daily])
-            ),
+            x=day_x([r["day"] for r in daily]),
             y=alt.Y("calls:Q", stack="zero", axis=_count_axis()),
             color=alt.Color(
                 "part:N",
@@ -182,10 +201,8 @@ def latency_per_day(daily: Sequence[Row]) -> Spec | None:
         alt.Chart(_data(values))
         .mark_line(point=len(daily) <= 31, strokeWidth=2, interpolate="monotone")
         .encode(
-            # ticks over the days that have a latency, the span this chart draws
-            x=alt.X(
-                "utcyearmonthdate(day):T", title=None, axis=day_axis([v["day"] for v in values])
-            ),
+            # the days of the calls chart beside it; points sit mid-day, on the bars' centres
+            x=day_x([r["day"] for r in daily], bandPosition=0.5),
             y=alt.Y("ms:Q", title="turn latency (ms)"),
             color=alt.Color("series:N", scale=alt.Scale(domain=["p50", "p95"], range=[TEAL, RED])),
             tooltip=[

@@ -137,11 +137,11 @@ def window_start(window: str, today: date | None = None) -> date | None:
 
 
 def _fill_days(daily: list[Row], start: date | None, end: date | None) -> list[Row]:
-    """One row per day from the first call (or ``start``) to ``end``, zeros where no call
-    started, so a quiet day shows as a gap instead of a line drawn straight across it."""
+    """One row per day from ``start`` (the window's first day; else the first call) to ``end``,
+    zeros where no call started: a quiet day shows as a gap, and the window as a whole."""
     if not daily:
         return daily
-    start = max(start, daily[0]["day"]) if start else daily[0]["day"]
+    start = min(start, daily[0]["day"]) if start else daily[0]["day"]
     end = max(end or daily[-1]["day"], daily[-1]["day"])
     if not isinstance(start, date) or (end - start).days > 400:
         return daily
