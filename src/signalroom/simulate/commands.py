@@ -17,7 +17,9 @@ def register(app: typer.Typer) -> None:
     app.command(
         "simulate",
         help="Run one scripted call through the real AgentSession and store its record in the "
-        'home\'s outbox.\n\nThe script is JSON: {"turns": ["caller utterance", ...]}.\n\n'
+        'home\'s outbox.\n\nThe script is JSON: {"turns": ["caller utterance", ...]}. The record '
+        "is marked simulated; its durations, latencies and costs come from a timing model "
+        "(simulated, not measured; --audio keeps LiveKit's measurements).\n\n"
         "Example: signalroom simulate --script call.json --json",
     )(simulate)
 
