@@ -134,6 +134,19 @@ async def test_a_checkpoint_agrees_with_the_final_record(settings: Settings) -> 
     ]
 
 
+async def test_a_call_without_transcript_still_takes_time(home: Path) -> None:
+    settings = load_settings(home, agent={"keep_transcript": False})
+    raw = await run_call(TURNS[:3], settings=settings, now=NOW, session_id="sim-t-4")
+    assert raw.transcript is None
+    timed = TimingModel(START).apply(raw)
+    assert timed.duration_seconds is not None and timed.duration_seconds > 10
+    assert timed.end_time is not None
+    assert all(START <= c.timestamp <= timed.end_time for c in timed.tool_calls)
+    replies = [t for t in timed.turns if t.turn_id != "greeting"]
+    assert replies and all(t.e2e_latency_ms for t in replies)
+    assert CostAnalyzer().analyze(timed)["total_usd"] > 0
+
+
 async def test_measured_mode_only_moves_the_call_and_names_the_models(
     settings: Settings,
 ) -> None:

@@ -129,11 +129,12 @@ class TimingModel:
     def _relabel(self, data: dict[str, Any], plan: _Plan | None) -> None:
         models = {"llm": _split_model(self.llm), "stt": _split_model(self.stt)}
         models["tts"] = _split_model(self.tts)
-        usage = [
-            {**u, "provider": models[u["kind"]][0], "model": models[u["kind"]][1]}
-            for u in data.get("usage") or []
-            if u["kind"] in models and (plan is None or u["kind"] == "llm")
-        ]
+        usage = []
+        for u in data.get("usage") or []:
+            if u["kind"] not in models:  # turn detection and the like: kept as recorded
+                usage.append(u)
+            elif plan is None or u["kind"] == "llm":  # modelled speech replaces stt and tts
+                usage.append({**u, "provider": models[u["kind"]][0], "model": models[u["kind"]][1]})
         summary = data["metrics_summary"]
         if plan is not None:
             usage.append(_usage("stt", models["stt"], audio_seconds=round(plan.speech_s, 3)))
