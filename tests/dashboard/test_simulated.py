@@ -203,3 +203,49 @@ def test_values_read_as_people_say_them(value: Any, shown: str) -> None:
 )
 def test_durations_read_in_the_units_that_matter(seconds: float, shown: str) -> None:
     assert environment().filters["duration"](seconds) == shown
+
+
+@pytest.mark.postgres
+def test_postgres_answers_the_same(tmp_path: Path) -> None:
+    import uuid
+
+    psycopg = pytest.importorskip("psycopg")
+    from signalroom.dashboard.contacts import any_simulated, contacts
+    from signalroom.dashboard.reader import WarehouseTarget, open_reader
+
+    admin_url = "postgresql://postgres@127.0.0.1:5432/test"
+    name = f"simulated_{uuid.uuid4().hex[:10]}"
+    try:
+        admin = psycopg.connect(admin_url, autocommit=True, connect_timeout=3)
+    except psycopg.OperationalError as exc:
+        pytest.skip(f"PostgreSQL is not reachable at 127.0.0.1:5432: {exc}")
+    with admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    url = f"postgresql://postgres@127.0.0.1:5432/{name}"
+    try:
+        base = demo_records(2, now=NOW)[1:]
+        booking = ToolCall(
+            tool="book_sales_meeting",
+            timestamp=NOW - timedelta(days=3),
+            customer_name="Ana Haddad",
+            customer_email="ana@haddadinsure.com",
+            success=True,
+        )
+        sim = _as(
+            base[0],
+            "sim-pg-0",
+            NOW - timedelta(days=3),
+            metadata={"simulated": True},
+            tool_calls=[booking.model_dump()],
+        )
+        real = _as(base[1], "room-pg-1", NOW - timedelta(days=1), metadata={})
+        write_warehouse(url, [sim, real])
+        with open_reader(WarehouseTarget.parse(url)) as db:
+            assert any_simulated(db) is True
+            assert any_simulated(db, date.today() - timedelta(days=2)) is False
+            found = contacts(db, [sim.record_id, real.record_id])
+        assert found[sim.record_id].name == "Ana Haddad" and found[sim.record_id].simulated
+        assert found[real.record_id].simulated is False
+    finally:
+        with psycopg.connect(admin_url, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -76,7 +76,9 @@ async def run_call(
 ) -> SessionRecord:
     """One call: the agent greets, then each of ``turns`` is said by the caller in order.
 
-    Every record says it is simulated (``metadata["simulated"] = True``). ``timing`` rewrites
+    Every record says it is simulated (``metadata["simulated"] = True``). Simulated session ids
+    start with ``sim-`` (the default, and the scenarios' ids): the dashboard's overview looks for
+    simulated calls among those sessions only. ``timing`` rewrites
     the call's times, latencies and model usage with :mod:`signalroom.simulate.timing`
     (simulated, not measured), before the privacy policy applies.
 
