@@ -135,7 +135,7 @@ REAL_WORLD: list[tuple[str, dict[str, Any]]] = [
     ("my insurance company won't cover it", {}),
     ("we shipped 1.2 million units in the quarter", {}),
     ("we returned 2 billion dollars to shareholders this year", {}),
-    ("our agents handle around 3,000 calls a day", {}),
+    ("our agents handle around 3,000 calls a day", {"monthly_volume": 90000.0}),
     ("our customers processed over 3 million transactions", {}),
     ("this is urgent my card was charged twice", {"urgency": "high"}),
 ]

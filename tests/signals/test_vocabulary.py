@@ -70,7 +70,10 @@ def test_extension_file_adds_aliases_cues_and_phrases(tmp_path: Path) -> None:
             r"unknown key 'role' in \[industries\.energy\]",
         ),
         ('[team.block]\nafterr = ["x"]\n', r"unknown key 'afterr' in \[team\.block\]"),
-        ('[urgency.timeframes]\nsoon = ["x"]\n', r"unknown key 'soon' in \[urgency\.timeframes\]"),
+        (
+            '[urgency.timeframes]\nsooon = ["x"]\n',
+            r"unknown key 'sooon' in \[urgency\.timeframes\]",
+        ),
         ('[numbers]\nfilers = ["um"]\n', r"unknown key 'filers' in \[numbers\]"),
         ('[volume]\nrate_words = ["a"]\n', r"\[volume\.rate_words\] must be a table"),
     ],

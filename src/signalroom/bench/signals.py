@@ -49,46 +49,60 @@ NUMBER_CASES: tuple[tuple[str, float], ...] = (
 
 
 def bench_detect(texts: list[str], repeat: int) -> dict[str, float]:
-    """p50/p90/p99 microseconds of ``detect`` per text, and the regex floor's, same run.
+    """p50/p90/p99 microseconds of ``detect`` over the texts, and the regex floor's, same run.
 
-    Each round runs every text once, the floor right after each ``detect``; the p99 of the
-    whole set is in effect the cost of its longest utterances.
+    Each round runs every text once, the floor right after each ``detect``. A text's cost is
+    the median of its rounds, and the percentiles are taken over the texts: the p99 is the
+    cost of the longest utterances, not of the moments the scheduler took the core away (on
+    a shared machine, the raw p99 of single samples measures the other processes). The raw
+    sample percentiles are returned too (``*_raw_*``).
     """
-    from signalroom.signals import default_detector
+    from signalroom.signals import warm
 
-    detector = default_detector()
+    detector = warm()
     floor = floor_pattern()
     for text in texts:  # warm: the detector's tables, the regex caches
         detector.detect(text)
         floor.findall(text)
-    samples: list[float] = []
-    floor_samples: list[float] = []
+    per_text: list[list[float]] = [[] for _ in texts]
+    per_floor: list[list[float]] = [[] for _ in texts]
     clock = time.perf_counter_ns
     for _ in range(max(1, repeat)):
-        for text in texts:
+        for k, text in enumerate(texts):
             t0 = clock()
             detector.detect(text)
             t1 = clock()
             for _m in floor.finditer(text):
                 pass
             t2 = clock()
-            samples.append((t1 - t0) / 1_000)
-            floor_samples.append((t2 - t1) / 1_000)
+            per_text[k].append((t1 - t0) / 1_000)
+            per_floor[k].append((t2 - t1) / 1_000)
+    detect_cost = [percentile(x, 50) for x in per_text]
+    floor_cost = [percentile(x, 50) for x in per_floor]
+    samples = [v for x in per_text for v in x]
+    floor_samples = [v for x in per_floor for v in x]
     return {
-        "detect_p50_us": percentile(samples, 50),
-        "detect_p90_us": percentile(samples, 90),
-        "detect_p99_us": percentile(samples, 99),
-        "regex_floor_us": percentile(floor_samples, 50),
-        "regex_floor_p99_us": percentile(floor_samples, 99),
+        "detect_p50_us": percentile(detect_cost, 50),
+        "detect_p90_us": percentile(detect_cost, 90),
+        "detect_p99_us": percentile(detect_cost, 99),
+        "regex_floor_us": percentile(floor_cost, 50),
+        "regex_floor_p99_us": percentile(floor_cost, 99),
+        "detect_raw_p50_us": percentile(samples, 50),
+        "detect_raw_p99_us": percentile(samples, 99),
+        "regex_floor_raw_p50_us": percentile(floor_samples, 50),
     }
 
 
 def floor_pattern() -> re.Pattern[str]:
-    """One alternation of every vocabulary phrase, digit run and number word."""
+    """One alternation of every vocabulary phrase, digit run and number word.
+
+    The industry taxonomy's ~36,000 phrases are left out: with them the pattern takes seconds
+    to compile and matches the bench texts no slower (measured: p50 5.0 vs 5.1 us), because
+    the trie's first characters are the same."""
     from signalroom.signals import default_detector
     from signalroom.signals.tokens import NUMBER_WORDS
 
-    terms = default_detector().vocabulary_terms() | NUMBER_WORDS
+    terms = default_detector().vocabulary_terms(industry=False) | NUMBER_WORDS
     body = _trie(sorted(terms))
     return re.compile(r"\b(?:" + body + r"|\d+(?:[.,]\d+)*)\b", re.IGNORECASE)
 

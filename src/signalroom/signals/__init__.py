@@ -5,6 +5,7 @@ from signalroom.signals.detector import (
     default_detector,
     detect,
     detect_with_evidence,
+    warm,
 )
 from signalroom.signals.model import FIELDS, INDUSTRIES, URGENCY_LEVELS, Evidence, Signals
 from signalroom.signals.state import SignalState
@@ -23,4 +24,5 @@ __all__ = [
     "detect",
     "detect_with_evidence",
     "load_vocabulary",
+    "warm",
 ]

@@ -20,10 +20,10 @@ from collections.abc import Sequence
 from signalroom.signals.model import Found
 from signalroom.signals.rules import (
     ANCHOR,
-    INDUSTRY,
     INTEGRATION,
     INTENT,
     MAX_PHRASE,
+    NEED,
     NEGATION,
     NEGATION_AFTER,
     NEWS,
@@ -40,6 +40,33 @@ from signalroom.signals.tokens import Num, Tokens
 
 _NEAR = 4
 _NEGATION_REACH = 8
+_NEED_REACH = 6
+_PAST_REACH = 4
+_CLAUSE_REACH = 10
+_SPEAKER = frozenset(
+    {"i", "we", "i'm", "we're", "i'd", "we'd", "i've", "we've", "i'll", "we'll", "me", "us", "our"}
+)
+_PAST_MARKERS = frozenset({"last", "ago", "yesterday", "earlier"})
+_DENIALS = frozenset({"no", "not", "never", "isn't", "wasn't", "nothing", "without", "hardly"})
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+#: Verbs of wishing: "we wanted to start right away" is a wish, whatever its tense.
+_WISHES = _words(
+    """
+    need needs needed want wants wanted wish wished hope hoped planned like get got have
+    please can could would let let's make
+    """
+)
+_IRREGULAR_PAST = _words(
+    """
+    was were did had sent paid went came left took gave told said saw found bought sold
+    spent lost began ran fell felt kept brought thought heard
+    """
+)
 _STOPS = frozenset({".", "?", "!", ";", ","})
 _SENTENCE_ENDS = frozenset({".", "?", "!"})
 _ARTICLES = frozenset({"a", "an", "the"})
@@ -47,6 +74,45 @@ _ARTICLES = frozenset({"a", "an", "the"})
 _UNCOUNTED = frozenset({"a", "an", "the", "of", "one"})
 _FIELD_WORDS = frozenset({"industry", "business", "space", "sector", "field", "world", "market"})
 _LEVELS = {"low": 1, "medium": 2, "high": 3}
+_SUBJECT_ADVERBS = frozenset(
+    {"also", "mostly", "mainly", "primarily", "basically", "just", "actually", "currently",
+     "really", "only", "largely", "specifically", "essentially"}
+)  # fmt: skip
+#: Words that link a job title to the employer: "the office manager at a dental practice".
+_EMPLOYER_LINKS = frozenset({"at", "for", "with", "of"})
+#: Words a turn may open with before a fragment ("so, small law firm, ...").
+_OPENERS = frozenset(
+    {"so", "yeah", "yes", "well", "okay", "ok", "oh", "um", "uh", "hi", "hey", ","}
+)
+#: Words that make a fragment's noun someone else's or a request ("the hospital, ...").
+_NOT_MODIFIERS = frozenset(
+    {
+        "the",
+        "my",
+        "your",
+        "his",
+        "her",
+        "their",
+        "this",
+        "that",
+        "any",
+        "some",
+        "nearest",
+        "closest",
+        "best",
+    }
+)
+_FRAGMENT_LEAD = 3
+#: Words between an anchor and its cue that ``max_gap`` does not count, at most.
+_MAX_UNCOUNTED = 6
+_OWN = frozenset({"our", "my", "the", "this"})
+_FRAGMENT_ENDS = frozenset({",", ".", "!", ";", "here", "with", "and", "of"})
+_FIRST_PERSON = frozenset({"we", "we're", "we've", "we'd", "our", "ours", "i'm", "i've"})
+#: Words of a request for a place or a booking: "italian restaurant, find one near us".
+_REQUESTS = frozenset(
+    {"find", "book", "near", "nearest", "closest", "reserve", "reservation", "recommend",
+     "directions", "open", "hours", "table", "order", "call", "search", "show", "get"}
+)  # fmt: skip
 _HORIZON_FILLER = frozenset(
     {"the", "next", "about", "around", "roughly", "approximately", "like", "maybe", "just"}
 )
@@ -107,54 +173,158 @@ def _used_as_product(
         if j < s <= j + 2 and all(w in ("and", "or", ",", "&") for w in words[j:s]):
             return True
     mid_sentence = i > 0 and prev not in _SENTENCE_ENDS
-    return mid_sentence and tk.starts_upper(i)
+    # a capital letter mid-sentence names the product, unless a hyphen makes it part of
+    # another name ("D-Box"); both read the text, so they come last
+    return mid_sentence and tk.starts_upper(i) and not tk.hyphenated(i, j)
 
 
 def find_industry(r: Rules, tk: Tokens, hits: list[list[Hit]]) -> Found | None:
     """The industry of the first self-description in the utterance."""
-    if not hits[ANCHOR] or not hits[INDUSTRY]:
-        return None
     words = tk.words
-    cues = {i: (j, cue) for i, j, cue in hits[INDUSTRY]}
+    firsts = r.industry.first_words  # words an industry phrase can start with
     anchors = hits[ANCHOR]
-    anchor_starts = {i for i, _, _ in anchors}
+    if anchors:
+        anchor_starts: set[int] | None = None  # made only when a description is read
+        reach = r.max_gap + _MAX_UNCOUNTED
+        for _, a_end, kind in anchors:
+            # a look at the few words in reach first (bounded, so linear overall)
+            if kind == "subject_anchors":
+                if firsts.isdisjoint(words[a_end : a_end + 2]):
+                    continue  # a subject's verb comes right after it
+            elif firsts.isdisjoint(words[a_end : a_end + reach]):
+                continue  # no phrase within reach of this anchor
+            if anchor_starts is None:
+                anchor_starts = {i for i, _, _ in anchors}
+            found = _described(r, words, a_end, kind, anchor_starts)
+            if found is not None:
+                return found
+    return _fragment(r, words)
+
+
+def names_own_org(r: Rules, words: Sequence[str]) -> bool:
+    """Whether the turn names the speaker's organization with a generic noun: "our firm",
+    "here at the practice", "my company" (not "the claims department")."""
+    return any(words[k] in r.org_nouns and words[k - 1] in _OWN for k in range(1, len(words)))
+
+
+def _described(
+    r: Rules,
+    words: Sequence[str],
+    a_end: int,
+    kind: str,
+    anchor_starts: set[int],
+) -> Found | None:
+    """The cue that describes the organization after one anchor; in one description the last
+    cue wins ("a boutique law firm" is legal)."""
+    best: tuple[int, int, str] | None = None
     blockers = r.blockers.firsts
-    for _, a_end, kind in anchors:
-        best: tuple[int, int, str] | None = None
-        gap = 0
-        k = a_end
-        while k < len(words):
-            if k in cues:
-                end, cue = cues[k]
-                assert isinstance(cue, Cue)
-                if cue.label is None:
-                    break
-                if _cue_allowed(r, words, kind, a_end=a_end, i=k, j=end, cue=cue):
-                    best = (k, end, cue.label)
-                k = end
-                continue
-            if (
-                words[k] in _STOPS
-                or (words[k] in blockers and r.blockers.match(words, k)[0])
-                or (k in anchor_starts and k > a_end)
-            ):
+    gap = 0
+    # a job title or department was said: "i'm the office manager at a ...", and after a work
+    # anchor the employer may follow one ("i work in accounts payable at a hospital")
+    titled = kind == "work_anchors"
+    n = len(words)
+    k = a_end
+    if kind == "subject_anchors" and k < n and words[k] in _SUBJECT_ADVERBS:
+        k += 1  # "we mostly build custom homes"
+    while k < n:
+        size, cue = r.industry.match(words, k)
+        if cue is not None:
+            if cue.label is None:
                 break
-            if words[k] not in _UNCOUNTED:
+            if _cue_allowed(r, words, kind, a_end=a_end, i=k, j=k + size, cue=cue):
+                best = (k, k + size, cue.label)
+            k += size
+            continue
+        if kind == "subject_anchors":
+            break  # a subject is followed by its verb or describes nothing
+        w = words[k]
+        if w in r.role_words:
+            titled = True
+            if kind == "work_anchors":  # "i handle it for ...": a department, not a pronoun
                 gap += 1
-            if gap > r.max_gap:
-                break
+                k += 1
+                continue
+        elif (
+            titled
+            and w in _EMPLOYER_LINKS
+            and kind != "subject_anchors"
+            and (w != "of" or (k + 1 < n and words[k + 1] in _ARTICLES))
+        ):
+            titled = False  # "... manager at a ...": the employer follows
+            kind = "anchors"
+            gap = 0
             k += 1
-        if best is not None:
-            i, j, label = best
-            return Found("industry", label, i, j)
+            continue
+        if (
+            w in _STOPS
+            or (w in blockers and r.blockers.match(words, k)[0])
+            or (k in anchor_starts and k > a_end)
+        ):
+            break
+        if w not in _UNCOUNTED:
+            gap += 1
+        if gap > r.max_gap:
+            break
+        k += 1
+    if best is None:
+        return None
+    i, j, label = best
+    return Found("industry", label, i, j)
+
+
+def _fragment(r: Rules, words: Sequence[str]) -> Found | None:
+    """A self-description said as a fragment at the start of the turn, with the speaker's
+    group in the same turn: "small law firm, three of us", "dental office here, we ..."."""
+    n = len(words)
+    k = 0
+    while k < n and words[k] in _OPENERS:
+        k += 1
+    if (
+        r.industry.first_words.isdisjoint(words[k : k + _FRAGMENT_LEAD + 1])
+        or (_FIRST_PERSON.isdisjoint(words) and not _of_us(words))
+        or not _REQUESTS.isdisjoint(words)
+    ):
+        return None
+    for start in range(k, min(k + _FRAGMENT_LEAD + 1, n)):
+        size, cue = r.industry.match(words, start)
+        if cue is not None:
+            end = start + size
+            if (
+                cue.label is None
+                or cue.verb
+                or not (cue.org or (end < n and words[end] in r.org_nouns))
+            ):
+                return None
+            if end < n and words[end] in r.org_nouns:
+                end += 1
+            after = words[end] if end < n else "."
+            rest = words[end:]
+            if after in _FRAGMENT_ENDS and (not _FIRST_PERSON.isdisjoint(rest) or _of_us(rest)):
+                return Found("industry", cue.label, start, end)
+            return None
+        w = words[start]
+        if w in _STOPS or w in _NOT_MODIFIERS or w in r.blockers.firsts:
+            return None
     return None
+
+
+def _of_us(words: Sequence[str]) -> bool:
+    """ "three of us", "a pair of us": the speaker's group is counted."""
+    return any(words[k] == "us" and words[k - 1] == "of" for k in range(1, len(words)))
 
 
 def _cue_allowed(
     r: Rules, words: Sequence[str], kind: str, *, a_end: int, i: int, j: int, cue: Cue
 ) -> bool:
     assert cue.label is not None
-    is_org = cue.org or words[j - 1] in r.org_heads.get(cue.label, ())
+    if cue.verb or kind == "subject_anchors":
+        # a verb cue only right after a subject ("we manufacture"), and nothing else there
+        return cue.verb and kind == "subject_anchors"
+    is_org = (
+        cue.org
+        or words[j - 1] in r.org_heads.get(cue.label, ())
+        or (j < len(words) and words[j] in r.org_nouns)
+    )
     if kind == "possession_anchors":
         return is_org
     if kind == "field_anchors":
@@ -168,25 +338,104 @@ def find_urgency(r: Rules, tk: Tokens, nums: Sequence[Num], hits: list[list[Hit]
     if not hits[URGENCY] and not nums:
         return None
     words = tk.words
-    intent = bool(hits[INTENT])
+    # an intent said of someone else ("my boss needs his report by friday") is not the speaker's
+    intents = hits[INTENT]
+    intent: bool | None = None  # read on first need: most turns have no calendar word
+    needs = hits[NEED]
     report = bool(hits[REPORT])
     best: tuple[int, int, int, str] | None = None  # (rank, i, j, level)
     for i, j, cue in hits[URGENCY]:
         assert isinstance(cue, UrgencyCue)
-        if cue.level is None or (cue.needs_intent and (not intent or report)):
+        if cue.level is None:
             continue
+        if cue.needs_intent:
+            if report or not intents:
+                continue
+            if intent is None:
+                intent = _speaker_intends(r, words, intents)
+            if not intent:
+                continue
+        if cue.near_need and not _beside(r, words, needs, i, j):
+            continue
+        if cue.level == "high" and not cue.needs_intent and _past_or_denied(words, i, j):
+            continue  # "sent the money immediately", "no fire drill"
         rank = _LEVELS[cue.level]
         if best is None or rank > best[0]:
             best = (rank, i, j, cue.level)
-    if intent and not report:  # "the board meets in two weeks" says no one's timing
+    if not report and intents:  # "the board meets in two weeks" says no one's timing
         for num in nums:
-            level = _horizon(r, words, num)
-            if level is not None and (best is None or _LEVELS[level] > best[0]):
-                best = (_LEVELS[level], _lead_start(r, words, num.i), num.j + 1, level)
+            level, start, end = _horizon(r, words, num)
+            if level is None:
+                continue
+            if intent is None:
+                intent = _speaker_intends(r, words, intents)
+            if not intent:
+                break
+            if best is None or _LEVELS[level] > best[0]:
+                best = (_LEVELS[level], start, end, level)
     if best is None:
         return None
     _, i, j, level = best
     return Found("urgency", level, i, j)
+
+
+def _speaker_intends(r: Rules, words: Sequence[str], intents: Sequence[Hit]) -> bool:
+    return any(not _said_of_other(r, words, h[0]) for h in intents)
+
+
+def _past_or_denied(words: Sequence[str], i: int, j: int) -> bool:
+    """Whether haste at ``words[i]`` is told of the past or denied in its clause: "sent the
+    money immediately", "no fire drill". A wish or a request in the clause ("i want this
+    handled right away", "get it set up asap") makes it the speaker's haste after all."""
+    past = denied = False
+    for k in range(j, min(len(words), j + _PAST_REACH + 2)):
+        if words[k] in _STOPS:
+            break
+        if words[k] in _PAST_MARKERS:  # "shut us off last friday"
+            past = True
+    for k in range(i - 1, max(-1, i - 1 - _CLAUSE_REACH), -1):
+        w = words[k]
+        if w in _STOPS:
+            break
+        if w in _WISHES:
+            return False
+        if i - k <= _PAST_REACH:
+            denied = denied or w in _DENIALS
+            past = past or w in _IRREGULAR_PAST or _regular_past(w)
+    return past or denied
+
+
+def _regular_past(word: str) -> bool:
+    """ "-ed" past tense, not "-eed" ("sent" is irregular; "need", "speed" are not past)."""
+    return len(word) > 4 and word.endswith("ed") and word[-3] != "e"
+
+
+def _said_of_other(r: Rules, words: Sequence[str], i: int) -> bool:
+    """Whether the subject of the clause before ``words[i]`` is someone else: the nearest
+    person named before it ("my manager wants it live") is not the speaker ("i", "we")."""
+    for k in range(i - 1, max(-1, i - 1 - _CLAUSE_REACH), -1):
+        w = words[k]
+        if w in _STOPS or w in _SPEAKER:
+            return False
+        if w in r.other_party:
+            return True
+    return False
+
+
+def _beside(r: Rules, words: Sequence[str], needs: list[Hit], i: int, j: int) -> bool:
+    """A need of the speaker's within a few words of ``[i, j)``, in the same sentence."""
+    for s, e, _ in within(needs, i - _NEED_REACH - MAX_PHRASE, j + _NEED_REACH + 1):
+        if _said_of_other(r, words, s):
+            continue
+        if e <= i and i - e <= _NEED_REACH:
+            between = words[e:i]
+        elif s >= j and s - j <= _NEED_REACH:
+            between = words[j:s]
+        else:
+            continue
+        if _SENTENCE_ENDS.isdisjoint(between):
+            return True
+    return False
 
 
 def _lead_start(r: Rules, words: Sequence[str], i: int) -> int:
@@ -197,14 +446,17 @@ def _lead_start(r: Rules, words: Sequence[str], i: int) -> int:
     return k - 1 if k > 0 and words[k - 1] in r.horizon_lead else i
 
 
-def _horizon(r: Rules, words: Sequence[str], num: Num) -> str | None:
-    """Level of a horizon like "within about three months" (medium), or None."""
+def _horizon(r: Rules, words: Sequence[str], num: Num) -> tuple[str | None, int, int]:
+    """Level and span of a horizon like "within about three months" (medium) or "two years
+    from now" (low): a lead word ("in", "within") or a trailing one ("from now", "hence")
+    makes a count of days or months a time ahead. The caller asks for an intent in the turn
+    ("15 days from today, what will the date be" wants nothing)."""
     if num.value is None or num.j >= len(words) or words[num.j] not in r.horizon_units:
-        return None
-    k = _lead_start(r, words, num.i)
-    if k == num.i:
-        return None
+        return None, 0, 0
+    size, _ = r.horizon_trail.match(words, num.j + 1)
+    start = _lead_start(r, words, num.i)
+    if start == num.i and not size:
+        return None, 0, 0
     days = num.value * r.horizon_units[words[num.j]]
-    if days <= r.high_max_days:
-        return "high"
-    return "medium" if days <= r.medium_max_days else "low"
+    level = "high" if days <= r.high_max_days else "medium" if days <= r.medium_max_days else "low"
+    return level, start, num.j + 1 + size

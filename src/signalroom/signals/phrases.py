@@ -18,19 +18,30 @@ T = TypeVar("T")
 #: ``*+``) and the branches start on disjoint characters, so the engine never backtracks: each
 #: token costs time proportional to its length and the whole pass is linear in the input.
 TOKEN = re.compile(
-    r"[$€£]?\d++(?:[.,:/-]\d++)*+(?:k\b|st\b|nd\b|rd\b|th\b|%)?"
+    r"[$€£]?\d++(?:[.,:/-]\d++)*+(?:k\b|mm\b|m\b|bn\b|b\b|st\b|nd\b|rd\b|th\b|%)?"
     r"|[^\W\d_]++(?:['’][^\W\d_]++)*+"
     r"|[.,?!;:#]"
 )
 #: TOKEN for ASCII text: the same token boundaries with plain character classes.
 ASCII_TOKEN = re.compile(
-    r"\$?\d++(?:[.,:/-]\d++)*+(?:k\b|st\b|nd\b|rd\b|th\b|%)?"
+    r"\$?\d++(?:[.,:/-]\d++)*+(?:k\b|mm\b|m\b|bn\b|b\b|st\b|nd\b|rd\b|th\b|%)?"
     r"|[a-z]++(?:'[a-z]++)*+"
     r"|[.,?!;:#]"
 )
 #: "(a|b)" one of, "[a|b]" optional; no nesting, so parsing is a single left-to-right scan.
 _GROUP = re.compile(r"\(([^()\[\]]*)\)|\[([^()\[\]]*)\]|([^()\[\]\s]+)")
-_MAX_EXPANSIONS = 512
+_MAX_EXPANSIONS = 10_000
+#: Written abbreviations of calendar words that transcripts and chat keep ("next qtr", "a yr"):
+#: every phrase with the full word also matches with its abbreviation.
+ABBREVIATIONS: dict[str, tuple[str, ...]] = {
+    "quarter": ("qtr",),
+    "quarters": ("qtrs",),
+    "year": ("yr",),
+    "years": ("yrs",),
+    "week": ("wk",),
+    "weeks": ("wks",),
+}
+_ABBREVIATED = frozenset(ABBREVIATIONS)
 
 
 def words_of(text: str) -> tuple[str, ...]:
@@ -54,9 +65,17 @@ def expand(pattern: str) -> list[tuple[str, ...]]:
         phrase = tuple(w for part in combo for w in part)
         if phrase:
             out.append(phrase)
+            out.extend(_abbreviated(phrase))
         if len(out) >= _MAX_EXPANSIONS:
             break
     return out
+
+
+def _abbreviated(phrase: tuple[str, ...]) -> list[tuple[str, ...]]:
+    if _ABBREVIATED.isdisjoint(phrase):
+        return []
+    options = [(w, *ABBREVIATIONS.get(w, ())) for w in phrase]
+    return [p for p in itertools.product(*options) if p != phrase]
 
 
 class PhraseIndex(Generic[T]):

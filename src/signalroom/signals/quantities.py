@@ -25,7 +25,9 @@ from signalroom.signals.rules import (
     RATE,
     TEAM_BLOCK_AFTER,
     TEAM_BLOCK_BEFORE,
+    TEAM_CONTEXT,
     TEAM_PHRASE,
+    TEAM_USE,
     VOLUME_VERB,
     Hit,
     Rules,
@@ -35,6 +37,8 @@ from signalroom.signals.tokens import Num, Tokens
 
 _HEAD_WINDOW = 3
 _RATE_WINDOW = 6
+_NEXT_RATE = 2
+_USE_WINDOW = 6
 _VERB_WINDOW = 4
 _MAX_APPROXIMATORS = 4
 _HARD_STOPS = frozenset({".", "?", "!", ";"})
@@ -43,12 +47,30 @@ _HARD_STOPS = frozenset({".", "?", "!", ";"})
 _ONE_OFF_BEFORE = frozenset({"to", "can't", "cannot", "couldn't", "won't", "wouldn't", "didn't"})
 #: Approximators that follow a number: "a dozen or so", "fifty ish", "20 odd".
 _AFTER_NUMBER = frozenset({"or", "ish", "give", "odd", "plus", "some"})
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+#: Plural words that never count work items: times, sizes, amounts, body counts.
+_NOT_ITEMS = _words(
+    """
+    times hours minutes seconds days weeks months years nights mornings evenings dollars
+    pounds euros cents bucks rupees yen miles kilometers kilometres meters metres feet
+    inches yards gallons liters litres ounces grams kilos kilograms tons tonnes degrees
+    calories steps reps sets laps points percents bits bytes megabytes gigabytes kids
+    sons daughters dogs cats friends parents siblings grandkids bedrooms bathrooms
+    others ones things guys folks lots tons views pageviews visitors visits impressions
+    clicks downloads followers subscribers likes streams listeners viewers readers
+    """
+)
 _YEAR_BEFORE = frozenset({"in", "since", "from", "until", "till", "by", "of", "the", "year"})
 
 
 @dataclass(slots=True)
 class _Head:
-    kind: str  # "generic" | "role" | "volume" | "bare" | "open"
+    kind: str  # "generic" | "role" | "volume" | "guess" | "bare" | "open"
     start: int
     end: int
     label: str = ""
@@ -60,7 +82,8 @@ class Quantities:
     team_evidence: Found | None = None
     volume: float | None = None
     volume_evidence: Found | None = None
-    role_industry: str | None = None
+    #: the industry of the role nouns counted ("a dozen lawyers"): the detector uses it only
+    #: when the turn also names the speaker's organization ("here at the firm")
     role_evidence: Found | None = None
 
 
@@ -74,33 +97,70 @@ def find_quantities(r: Rules, tk: Tokens, nums: list[Num], hits: list[list[Hit]]
     words = tk.words
     starts = {n.i for n in nums}
     generic: list[tuple[int, int, int]] = []  # (value, i, j)
+    #: counts said with "would use it": a narrower group named as the users wins
+    #: ("142 people on the floor, but only the twelve supervisors would use it")
+    users: list[tuple[int, int, int]] = []
     roles: list[tuple[int, int, int, str, str]] = []  # (value, i, j, noun, industry)
     volumes: list[tuple[float, int, int, str]] = []
     for i, j, value in hits[TEAM_PHRASE]:
         generic.append((value, i, j))
+    booked: list[bool] | None = None
+    booked_done = False  # computed on the first count of people only
     for num in nums:
         if num.value is None or num.money or _is_label(r, words, num):
             continue
-        head = _head(r, words, num.j, starts)
+        after = num.j + 1 if _of_after_dozens(words, num) else num.j
+        head = _head(r, words, after, starts)
         if head is None:
             continue
+        if head.kind == "guess":
+            # a noun of no table counts as a work item only with a period ("one hundred
+            # thousand shipping labels a week"); without one it may still count people
+            # ("100,000 students and staff would have access")
+            factor, end = _rate(words, num, head.end, starts, hits[RATE], reach=_NEXT_RATE)
+            if factor is not None:
+                noun = " ".join(words[head.start : head.end])
+                volumes.append((num.value * factor, num.i, max(head.end, end), noun))
+                continue
+            head = _Head("open", num.j, num.j)
+        if head.kind in ("generic", "role") and hits[RATE]:
+            # a headcount noun said with a period counts arrivals, not a team ("5 new hires a
+            # month", "200 leads a week"); the noun may also be a work item
+            factor, end = _rate(words, num, head.end, starts, hits[RATE], reach=_NEXT_RATE)
+            if factor is not None:
+                if r.volume_nouns.match(words, head.start)[0]:
+                    noun = " ".join(words[head.start : head.end])
+                    volumes.append((num.value * factor, num.i, max(head.end, end), noun))
+                continue
         if head.kind in ("generic", "role", "bare", "open"):
             start = num.i
+            if generic and head.kind != "role" and _another(words, num.i):
+                if num.value >= 1 and num.value == int(num.value):
+                    # "25 people in sales and another 10 in support"
+                    total = generic[-1][0] + int(num.value)
+                    generic.append((total, generic[-1][1], max(head.end, num.j)))
+                continue
             if head.kind in ("bare", "open"):
                 start = _left_cue(r, words, num.i, strong=head.kind == "open")
                 if start < 0:
-                    continue
-            if (
-                num.value < 1
-                or num.value != int(num.value)
-                or _team_blocked(r, words, num, head, hits)
-            ):
+                    used = _used_by(words, num, hits, starts) if hits[TEAM_USE] else 0
+                    if not used:
+                        continue
+                    start, head.end = num.i, used
+            if num.value < 1 or num.value != int(num.value):
                 continue
+            if not booked_done:
+                booked, booked_done = _booked_sentences(tk, hits[TEAM_CONTEXT]), True
+            if _team_blocked(r, tk, num, head, hits, booked):
+                continue
+            count = int(num.value) + (1 if _plus_me(words, num.i) else 0)  # "me plus four"
             if head.kind == "role":
                 noun = " ".join(words[head.start : head.end])
-                roles.append((int(num.value), num.i, head.end, noun, head.label))
+                roles.append((count, num.i, head.end, noun, head.label))
             else:
-                generic.append((int(num.value), start, max(head.end, num.j)))
+                generic.append((count, start, max(head.end, num.j)))
+            if hits[TEAM_USE] and _used_by(words, num, hits, starts):
+                users.append((count, start, max(head.end, num.j)))
         elif head.kind == "volume":
             factor, end = _rate(words, num, head.end, starts, hits[RATE])
             if factor is None and _has_verb(r, words, num.i, hits[VOLUME_VERB]):
@@ -109,7 +169,11 @@ def find_quantities(r: Rules, tk: Tokens, nums: list[Num], hits: list[list[Hit]]
                 noun = " ".join(words[head.start : head.end])
                 volumes.append((num.value * factor, num.i, max(head.end, end), noun))
     out = Quantities()
-    if generic:
+    if users:
+        value, i, j = users[-1]
+        out.team = value
+        out.team_evidence = Found("team_size", value, i, j)
+    elif generic:
         value, i, j = generic[-1]  # a later figure corrects an earlier one ("so nine users")
         out.team = value
         out.team_evidence = Found("team_size", value, i, j)
@@ -120,7 +184,6 @@ def find_quantities(r: Rules, tk: Tokens, nums: list[Num], hits: list[list[Hit]]
         out.team_evidence = Found("team_size", total, roles[0][1], roles[-1][2])
     for _value, i, j, _noun, label in roles:
         if label:
-            out.role_industry = label
             out.role_evidence = Found("industry", label, i, j)
             break
     if volumes:
@@ -130,6 +193,23 @@ def find_quantities(r: Rules, tk: Tokens, nums: list[Num], hits: list[list[Hit]]
         out.volume = rounded
         out.volume_evidence = Found("monthly_volume", rounded, best[1], best[2])
     return out
+
+
+def _another(words: list[str], i: int) -> bool:
+    return i > 0 and words[i - 1] in ("another", "more")
+
+
+def _plus_me(words: list[str], i: int) -> bool:
+    """Whether the speaker is added to a count: "me and four others", "myself plus two"."""
+    k = i - 1
+    if k >= 0 and words[k] == "my":
+        k -= 1
+    return k > 0 and words[k] in ("plus", "and") and words[k - 1] in ("me", "myself")
+
+
+def _of_after_dozens(words: list[str], num: Num) -> bool:
+    """In "two hundred dozens of units" the noun comes after "of"."""
+    return num.j < len(words) and words[num.j] == "of" and words[num.j - 1] == "dozens"
 
 
 def _is_label(r: Rules, words: list[str], num: Num) -> bool:
@@ -154,11 +234,14 @@ def _head(r: Rules, words: list[str], j: int, starts: set[int]) -> _Head | None:
     seen = 0
     people = True  # "5 more people" and "3 new hires" are not today's headcount
     cues = r.head_cues
+    guess = -1  # the first plural word of no table: perhaps a work item of a trade we lack
     while k < n and seen < _HEAD_WINDOW:
         if k in starts:  # another number: "a team of 25 handling 2,000 tickets a week"
             return _Head("open", j, j) if k > bare_at and people else None
         flags = cues.get(words[k], 0)  # which tables have a phrase starting with this word
         if not flags:
+            if guess < 0 and _plural_noun(words[k]):
+                guess = k
             seen += 1
             k += 1
             continue
@@ -179,15 +262,17 @@ def _head(r: Rules, words: list[str], j: int, starts: set[int]) -> _Head | None:
                 size, label = r.team_roles.match(words, k)
                 if size:
                     return _Head("role", k, k + size, label or "")
+        if flags & HEAD_OTHER and r.other_heads.match(words, k)[0]:
+            return None  # before work items: "page views" is no count of pages
         if flags & HEAD_VOLUME:
             size, _ = r.volume_nouns.match(words, k)
             if size:
                 return _Head("volume", k, k + size)
-        if flags & HEAD_OTHER and r.other_heads.match(words, k)[0]:
-            return None
         if flags & HEAD_STOP or (flags & HEAD_BOUNDARY and r.boundary.match(words, k)[0]):
             if k == bare_at and people:
                 return _Head("bare", j, j)
+            if guess >= 0 and k == guess + 1:
+                return _Head("guess", guess, k)
             return _Head("open", j, j) if people else None
         if flags & HEAD_MODIFIER:
             people = False
@@ -195,8 +280,21 @@ def _head(r: Rules, words: list[str], j: int, starts: set[int]) -> _Head | None:
         k += 1
     if k >= n and k == bare_at:
         return _Head("bare", j, j)
+    if guess >= 0 and (k >= n or k == guess + 1):
+        return _Head("guess", guess, guess + 1)
     # no noun nearby ("a team of 12 using hubspot"): only a strong cue makes it a headcount
     return _Head("open", j, j) if people else None
+
+
+def _plural_noun(word: str) -> bool:
+    """A word that can be a plural count noun: letters ending in "s", not "-ss"/"-us"/"-is"."""
+    return (
+        len(word) > 3
+        and word[-1] == "s"
+        and word[-2] not in "su'"
+        and word.isalpha()
+        and word not in _NOT_ITEMS
+    )
 
 
 def _skip_back(r: Rules, words: list[str], i: int) -> int:
@@ -224,7 +322,12 @@ def _left_cue(r: Rules, words: list[str], i: int, *, strong: bool = False) -> in
     return end - size if size else -1
 
 
-def _team_blocked(r: Rules, words: list[str], num: Num, head: _Head, hits: list[list[Hit]]) -> bool:
+def _team_blocked(
+    r: Rules, tk: Tokens, num: Num, head: _Head, hits: list[list[Hit]], booked: list[bool] | None
+) -> bool:
+    words = tk.words
+    if booked is not None and booked[num.i]:
+        return True
     blocks_before, blocks_after = hits[TEAM_BLOCK_BEFORE], hits[TEAM_BLOCK_AFTER]
     if not blocks_before and not blocks_after:
         return False
@@ -238,15 +341,52 @@ def _team_blocked(r: Rules, words: list[str], num: Num, head: _Head, hits: list[
     return False
 
 
+def _booked_sentences(tk: Tokens, context: list[Hit]) -> list[bool] | None:
+    """For each token, whether its sentence speaks of a booking, a ride or a show (a context
+    phrase or a clock time such as "8:30" is in it); None when no sentence does. Two passes
+    over the tokens at most."""
+    words = tk.words
+    marks = [i for i, _, _ in context]
+    marks.extend(i for i in tk.digits if ":" in words[i])
+    if not marks:
+        return None
+    sentence = [0] * len(words)
+    current = 0
+    for k, w in enumerate(words):
+        sentence[k] = current
+        if w in _HARD_STOPS:
+            current += 1
+    flagged = {sentence[i] for i in marks}
+    return [sentence[k] in flagged for k in range(len(words))]
+
+
+def _used_by(words: list[str], num: Num, hits: list[list[Hit]], starts: set[int]) -> int:
+    """End of a "would use it" phrase a few words after a count of people, or 0."""
+    for s, e, _ in within(hits[TEAM_USE], num.j, num.j + _USE_WINDOW):
+        between = words[num.j : s]
+        if _HARD_STOPS.isdisjoint(between) and not any(k in starts for k in range(num.j, s)):
+            return e
+    return 0
+
+
 def _rate(
-    words: list[str], num: Num, after: int, starts: set[int], rates: list[Hit]
+    words: list[str],
+    num: Num,
+    after: int,
+    starts: set[int],
+    rates: list[Hit],
+    reach: int = _RATE_WINDOW,
 ) -> tuple[float | None, int]:
-    """Per-month factor of the period said with a volume: "... a week", "every day we ..."."""
+    """Per-month factor of the period said with a volume: "... a week", "every day we ...".
+
+    ``reach``: how far after the noun the period may start (before the number: always
+    ``_RATE_WINDOW``; a smaller reach asks for a period right after the noun only)."""
     if not rates:
         return None, 0
-    nearby = within(rates, num.i - _RATE_WINDOW, num.i) + within(rates, after, after + _RATE_WINDOW)
+    lo = num.i - _RATE_WINDOW if reach == _RATE_WINDOW else num.i
+    nearby = within(rates, lo, num.i) + within(rates, after, after + reach)
     for s, e, factor in nearby:
-        if after <= s < after + _RATE_WINDOW:
+        if after <= s < after + reach:
             between = words[after:s]
         elif num.i - _RATE_WINDOW <= s and e <= num.i:
             between = words[e : num.i]

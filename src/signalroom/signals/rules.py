@@ -9,7 +9,7 @@ not overlap (``"urgent care"`` hides ``"urgent"``).
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, KeysView, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,7 +21,8 @@ from signalroom.signals.vocabulary import Vocabulary
 INTEGRATION, INDUSTRY, ANCHOR, URGENCY, TEAM_PHRASE = 0, 1, 2, 3, 4
 INTENT, REPORT, NEWS, NEGATION, NEGATION_AFTER = 5, 6, 7, 8, 9
 TEAM_BLOCK_AFTER, TEAM_BLOCK_BEFORE, VOLUME_VERB, RATE = 10, 11, 12, 13
-FAMILIES = 14
+NEED, TEAM_CONTEXT, TEAM_USE = 14, 15, 16
+FAMILIES = 17
 
 #: (start, end, payload) of one phrase found in the token list.
 Hit = tuple[int, int, Any]
@@ -46,12 +47,65 @@ class Alias:
 class Cue:
     label: str | None  # None: a phrase that looks like a cue but is not one
     org: bool
+    #: an activity said as a verb after a subject ("we manufacture", "our company builds")
+    verb: bool = False
+
+
+class CueIndex:
+    """Industry phrases by first word, each length looked up directly: the vocabulary has
+    thousands of phrases (the NAICS-derived taxonomy), most sharing a first word with many
+    others, so a bucket is never scanned. Read only after an anchor, never over every word."""
+
+    __slots__ = ("_index",)
+
+    def __init__(self) -> None:
+        self._index: dict[str, tuple[tuple[int, ...], dict[tuple[str, ...], Cue]]] = {}
+
+    @property
+    def first_words(self) -> KeysView[str]:
+        """The words a phrase can start with (a set view: ``isdisjoint`` runs in C)."""
+        return self._index.keys()
+
+    def add(self, phrase: tuple[str, ...], cue: Cue) -> None:
+        lengths, table = self._index.get(phrase[0], ((), {}))
+        held = table.get(phrase)
+        if held is not None:  # the first entry wins: the hand-written files come first,
+            if cue.org and not held.org and held.label == cue.label:  # but "brewery" named
+                table[phrase] = cue  # an organization by the taxonomy is one after "our"
+            return
+        table[phrase] = cue
+        if len(phrase) not in lengths:
+            lengths = tuple(sorted((*lengths, len(phrase)), reverse=True))
+        self._index[phrase[0]] = (lengths, table)
+
+    def match(self, words: Sequence[str], i: int) -> tuple[int, Cue | None]:
+        """Length and cue of the longest phrase starting at ``words[i]`` (0 if none)."""
+        entry = self._index.get(words[i])
+        if entry is None:
+            return 0, None
+        lengths, table = entry
+        n = len(words)
+        for size in lengths:
+            if i + size <= n:
+                cue = table.get(tuple(words[i : i + size]))
+                if cue is not None:
+                    return size, cue
+        return 0, None
+
+    def __len__(self) -> int:
+        return sum(len(table) for _, table in self._index.values())
+
+    def phrases(self) -> Iterable[tuple[str, ...]]:
+        for _, table in self._index.values():
+            yield from table
 
 
 @dataclass(frozen=True, slots=True)
 class UrgencyCue:
     level: str | None  # None: looks like a cue but is not one
     needs_intent: bool
+    #: counts only beside the speaker's own need ("i need it today"), not anywhere in the turn
+    near_need: bool = False
 
 
 @dataclass(slots=True)
@@ -85,17 +139,29 @@ class Rules:
     common_before: frozenset[str] = frozenset()
     canonical: dict[str, str] = field(default_factory=dict)
     # industry
+    industry: CueIndex = field(default_factory=CueIndex)
     org_heads: dict[str, frozenset[str]] = field(default_factory=dict)
     blockers: PhraseIndex[bool] = field(default_factory=PhraseIndex)
+    #: job titles: "i'm the office manager at a ..." still describes the speaker's employer
+    role_words: frozenset[str] = frozenset()
+    #: generic organization nouns: an activity followed by one is an organization
+    #: ("our cabinet manufacturing company")
+    org_nouns: frozenset[str] = frozenset()
     max_gap: int = 4
     # urgency
     horizon_units: dict[str, float] = field(default_factory=dict)
     horizon_lead: frozenset[str] = frozenset()
+    horizon_trail: PhraseIndex[bool] = field(default_factory=PhraseIndex)
+    #: subjects that make an intent someone else's ("my manager wants")
+    other_party: frozenset[str] = frozenset()
     high_max_days: float = 31.0
     medium_max_days: float = 120.0
 
     def add(self, family: int, pattern: str, payload: Any) -> None:
-        for phrase in expand(pattern):
+        self.add_phrases(family, expand(pattern), payload)
+
+    def add_phrases(self, family: int, phrases: Iterable[tuple[str, ...]], payload: Any) -> None:
+        for phrase in phrases:
             single, seconds, longer, numeric = self.index.get(phrase[0], _NO_BUCKET)
             if len(phrase) == 1:
                 entries = single = list(single)
@@ -114,11 +180,14 @@ class Rules:
             single, seconds, longer, _ = self.index.get(word, _NO_BUCKET)
             self.index[word] = (single, seconds, longer, True)
 
-    def terms(self) -> set[str]:
-        """Every phrase of the scanned families, as text (for the benchmark's regex floor)."""
+    def terms(self, *, industry: bool = True) -> set[str]:
+        """Every phrase the detector looks for, as text (for the benchmark's regex floor):
+        the scanned families and, with ``industry``, the industry phrases read after anchors."""
         out = {first for first, (single, _, _, _) in self.index.items() if single}
         for _, _, longer, _ in self.index.values():
             out.update(" ".join(p) for _, table in longer for p in table)
+        if industry:
+            out.update(" ".join(p) for p in self.industry.phrases())
         return out
 
     def scan(self, words: Sequence[str]) -> tuple[list[list[Hit]], list[int]]:
@@ -221,10 +290,13 @@ def compile_rules(vocab: Vocabulary) -> Rules:
 def _compile_team(r: Rules, vocab: Vocabulary) -> None:
     team = vocab.section("team")
     r.team_generic = phrase_set(team.get("generic", []))
-    r.team_roles = PhraseIndex((p, "") for p in team.get("roles", []))
+    # an industry's roles first: a role in both lists keeps its industry
+    r.team_roles = PhraseIndex()
     for label, entry in vocab.section("industries").items():
         for role in entry.get("roles", []):
             r.team_roles.add(role, label)
+    for role in team.get("roles", []):
+        r.team_roles.add(role, "")
     strong = team.get("strong_left_cues", [])
     r.team_left = phrase_set(team.get("left_cues", []) + strong)
     r.team_left_strong = phrase_set(strong)
@@ -234,6 +306,10 @@ def _compile_team(r: Rules, vocab: Vocabulary) -> None:
     for pattern in block.get("before", []):
         r.add(TEAM_BLOCK_BEFORE, pattern, True)
     r.team_modifiers = frozenset(block.get("modifiers", []))
+    for pattern in block.get("context", []):
+        r.add(TEAM_CONTEXT, pattern, True)
+    for pattern in team.get("use_after", []):
+        r.add(TEAM_USE, pattern, True)
     for pattern, value in team.get("phrases", {}).items():
         r.add(TEAM_PHRASE, pattern, int(value))
 
@@ -280,19 +356,48 @@ def _compile_integrations(r: Rules, vocab: Vocabulary) -> None:
 
 def _compile_industries(r: Rules, vocab: Vocabulary) -> None:
     ctx = vocab.section("industry_context")
-    for label, entry in vocab.section("industries").items():
-        org = {p for pattern in entry.get("org", []) for p in expand(pattern)}
-        r.org_heads[label] = frozenset(p[-1] for p in org)
-        for pattern in entry.get("cues", []) + entry.get("org", []):
-            for phrase in expand(pattern):
-                r.add(INDUSTRY, " ".join(phrase), Cue(label, phrase in org))
+    heads: dict[str, set[str]] = {}
+    # the hand-written tables first (the first entry of a phrase wins), then the taxonomy
+    for section in ("industries", "industry_taxonomy"):
+        for label, entry in vocab.section(section).items():
+            org_cue, cue = Cue(label, True), Cue(label, False)
+            org = [p for pattern in entry.get("org", []) for p in _phrases(pattern, section)]
+            if section == "industries":
+                heads.setdefault(label, set()).update(p[-1] for p in org)
+            for phrase in org:
+                r.industry.add(phrase, org_cue)
+            for pattern in entry.get("cues", []):
+                for phrase in _phrases(pattern, section):
+                    r.industry.add(phrase, cue)
+            for pattern in entry.get("activities", []):
+                for phrase in expand(pattern):
+                    r.industry.add(phrase, Cue(label, False, verb=True))
+    r.org_heads = {label: frozenset(words) for label, words in heads.items()}
+    ignore = Cue(None, False)
     for pattern in ctx.get("ignore", []):
-        r.add(INDUSTRY, pattern, Cue(None, False))
-    for kind in ("anchors", "possession_anchors", "field_anchors"):
+        for phrase in expand(pattern):
+            r.industry.add(phrase, ignore)
+    for kind in (
+        "anchors",
+        "work_anchors",
+        "possession_anchors",
+        "field_anchors",
+        "subject_anchors",
+    ):
         for pattern in ctx.get(kind, []):
             r.add(ANCHOR, pattern, kind)
     r.blockers = phrase_set(ctx.get("blockers", []))
+    r.role_words = frozenset(w for p in ctx.get("role_words", []) for w in words_of(p))
+    r.org_nouns = frozenset(w for p in ctx.get("org_nouns", []) for w in words_of(p))
     r.max_gap = int(ctx.get("max_gap", 4))
+
+
+def _phrases(pattern: str, section: str) -> list[tuple[str, ...]]:
+    """A table's phrases: the taxonomy's are plain words (no pattern syntax), so they are split
+    rather than expanded, which keeps building the tables fast."""
+    if section == "industry_taxonomy":
+        return [tuple(pattern.split())]
+    return expand(pattern)
 
 
 def _compile_urgency(r: Rules, vocab: Vocabulary) -> None:
@@ -304,8 +409,13 @@ def _compile_urgency(r: Rules, vocab: Vocabulary) -> None:
     for level in ("high", "medium", "low"):
         for pattern in frames.get(level, []):
             r.add(URGENCY, pattern, UrgencyCue(level, needs_intent=True))
+    for pattern in frames.get("soon", []):
+        r.add(URGENCY, pattern, UrgencyCue("high", needs_intent=True, near_need=True))
     for pattern in urgency.get("ignore", []):
         r.add(URGENCY, pattern, UrgencyCue(None, needs_intent=False))
+    for pattern in frames.get("need", []):
+        r.add(NEED, pattern, True)
+    r.other_party = frozenset(w for p in frames.get("other_party", []) for w in words_of(p))
     for pattern in frames.get("intent", []):
         r.add(INTENT, pattern, True)
     for pattern in frames.get("report", []):
@@ -313,5 +423,6 @@ def _compile_urgency(r: Rules, vocab: Vocabulary) -> None:
     horizon = urgency.get("horizon", {})
     r.horizon_units = {str(k): float(v) for k, v in horizon.get("units", {}).items()}
     r.horizon_lead = frozenset(horizon.get("lead_words", []))
+    r.horizon_trail = phrase_set(horizon.get("trail_words", []))
     r.high_max_days = float(horizon.get("high_max_days", 31))
     r.medium_max_days = float(horizon.get("medium_max_days", 120))

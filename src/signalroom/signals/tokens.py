@@ -26,10 +26,19 @@ UNITS = {
 }  # fmt: skip
 TENS = {"twenty", "thirty", "forty", "fourty", "fifty", "sixty", "seventy", "eighty", "ninety"}
 SCALES = {"hundred": 100.0, "thousand": 1e3, "million": 1e6, "billion": 1e9}
-_MULTIPLIERS = {"dozen": 12.0, "couple": 2.0}
+#: Scales text2num does not read: spoken abbreviations and South Asian multipliers
+#: ("two mil", "twelve lakh" = 1,200,000, "three crore" = 30,000,000).
+EXTRA_SCALES = {
+    "mil": 1e6, "mill": 1e6, "mn": 1e6, "bn": 1e9, "bil": 1e9,
+    "lakh": 1e5, "lakhs": 1e5, "lac": 1e5, "lacs": 1e5, "crore": 1e7, "crores": 1e7,
+}  # fmt: skip
+#: Letter suffixes of written amounts: "3k", "2.5k", "1.2m", "4bn".
+SUFFIXES = {"k": 1e3, "m": 1e6, "mm": 1e6, "b": 1e9, "bn": 1e9}
+_MULTIPLIERS = {"dozen": 12.0, "dozens": 12.0, "couple": 2.0}
 #: Fractions said before "of a <scale>": "three quarters of a million", "a third of a million".
 FRACTIONS = {"quarter": 0.25, "quarters": 0.25, "third": 1 / 3, "thirds": 1 / 3}
-NUMBER_WORDS = set(UNITS) | TENS | set(SCALES) | set(_MULTIPLIERS)
+NUMBER_WORDS = set(UNITS) | TENS | set(SCALES) | set(EXTRA_SCALES) | set(_MULTIPLIERS)
+_ALL_SCALES = SCALES | EXTRA_SCALES
 #: First characters of a digit token, and the words a spoken number can start with.
 DIGIT_STARTS = frozenset("0123456789$€£")
 NUMBER_STARTS = frozenset(NUMBER_WORDS | {"a", "an", "half"})
@@ -97,6 +106,12 @@ class Tokens:
         start, end = self.span(i, j)
         return self.text[start:end]
 
+    def hyphenated(self, i: int, j: int) -> bool:
+        """Whether tokens ``[i, j)`` are joined to a neighbour by a hyphen in the text."""
+        start, end = self.span(i, j)
+        text = self.text
+        return (start > 0 and text[start - 1] == "-") or (end < len(text) and text[end] == "-")
+
     def starts_upper(self, i: int) -> bool:
         return self.text[self._offset(i)[0]].isupper()
 
@@ -162,12 +177,28 @@ def _split_ascii(lowered: str) -> tuple[list[str], list[int]]:
         elif chunk[-1] in _TRAILING and chunk[:-1].isalpha():
             add(chunk[:-1])
             add(chunk[-1])
+        elif chunk.isdecimal():  # "40": a digit token as it stands
+            digits.append(len(out))
+            add(chunk)
+        elif _is_contraction(chunk):  # "we're": one token, as the pattern would make it
+            add(chunk)
         else:
             for token in ASCII_TOKEN.findall(chunk):
                 if token[0] in DIGIT_STARTS:
                     digits.append(len(out))
                 add(token)
     return out, digits
+
+
+def _is_contraction(chunk: str) -> bool:
+    """Letters with single inner apostrophes ("we're", "o'clock"): ``[a-z]+('[a-z]+)*``."""
+    return (
+        "'" in chunk
+        and chunk[0] != "'"
+        and chunk[-1] != "'"
+        and "''" not in chunk
+        and chunk.replace("'", "").isalpha()
+    )
 
 
 def _digit_value(token: str) -> tuple[float | None, bool, float | None]:
@@ -182,8 +213,12 @@ def _digit_value(token: str) -> tuple[float | None, bool, float | None]:
     if token.endswith("%") or token[-2:] in ("st", "nd", "rd", "th"):
         return None, money, None
     scale = 1.0
-    if token.endswith("k"):
-        token, scale = token[:-1], 1e3
+    if token[-1].isalpha():  # "3k", "1.2m", "4bn"
+        stem = token.rstrip("kmbn")
+        scale = SUFFIXES.get(token[len(stem) :], 0.0)
+        if not scale or not stem:
+            return None, money, None
+        token = stem
     if "-" in token:
         parts = token.split("-")
         if len(parts) == 2 and all(p.isdigit() and len(p) <= 6 for p in parts):
@@ -211,6 +246,9 @@ def _words_value(run: Sequence[str]) -> float | None:
         return _and_a_half(words)
     if "point" in words:
         return _decimal(words)
+    if len(words) > 1 and words[-1] in EXTRA_SCALES:  # "twelve lakh", "a crore"
+        count = _words_value(words[:-1]) if words[:-1] != ["a"] else 1.0
+        return None if count is None else count * EXTRA_SCALES[words[-1]]
     if len(words) >= 3 and words[-1] in SCALES:  # "a quarter of a million", "a third million"
         k = next((k for k in (-2, -4) if -k < len(words) and words[k] in FRACTIONS), 0)
         if k and (k == -2 or words[-3] == "of"):
@@ -280,8 +318,8 @@ def find_numbers(words: Sequence[str], starts: Sequence[int] | None = None) -> l
         if w[0] in DIGIT_STARTS:
             value, money, upper = _digit_value(w)
             j = i + 1
-            if value is not None and j < n and words[j] in SCALES:  # "3 thousand"
-                value *= SCALES[words[j]]
+            if value is not None and j < n and words[j] in _ALL_SCALES:  # "3 thousand"
+                value *= _ALL_SCALES[words[j]]
                 j += 1
             if value is not None and j < n and words[j] in _MULTIPLIERS:
                 value *= _MULTIPLIERS[words[j]]
@@ -312,8 +350,8 @@ def find_numbers(words: Sequence[str], starts: Sequence[int] | None = None) -> l
 _ONE_WORD: dict[str, float | None] = {w: _words_value([w]) for w in NUMBER_WORDS}
 #: Words that start a number only before one of these (see ``_word_run_end``).
 _RUN_NEEDS: dict[str, frozenset[str]] = {
-    "a": frozenset(SCALES) | frozenset(_MULTIPLIERS) | frozenset(FRACTIONS),
-    "an": frozenset(SCALES) | frozenset(_MULTIPLIERS),
+    "a": frozenset(_ALL_SCALES) | frozenset(_MULTIPLIERS) | frozenset(FRACTIONS),
+    "an": frozenset(_ALL_SCALES) | frozenset(_MULTIPLIERS),
     "half": frozenset({"a", "an"}),
 }
 
@@ -346,13 +384,18 @@ def _word_run_end(words: Sequence[str], i: int) -> int:
     n = len(words)
     w = words[i]
     j = i
-    if w == "half" and i + 2 < n and words[i + 1] in ("a", "an") and words[i + 2] in SCALES:
+    if (
+        w == "half"
+        and i + 2 < n
+        and words[i + 1] in ("a", "an")
+        and (words[i + 2] in _ALL_SCALES or words[i + 2] == "dozen")
+    ):  # "half a million", "half a dozen"
         j = i + 2
     elif w in ("a", "an"):
         if i + 1 < n and words[i + 1] in FRACTIONS:
             size = _fraction_of_scale(words, i + 1)
             return i + 1 + size if size else i
-        if (i + 1 < n and words[i + 1] in SCALES) or (
+        if (i + 1 < n and words[i + 1] in _ALL_SCALES) or (
             i + 1 < n and words[i + 1] in _MULTIPLIERS and _couple_counts(words, i + 1)
         ):
             j = i + 1
@@ -403,6 +446,8 @@ def _couple_counts(words: Sequence[str], k: int) -> bool:
     """Whether dozen/couple is a number here: "a couple of us", "couple hundred", "a dozen"."""
     if words[k] == "dozen":
         return True
+    if words[k] == "dozens":  # "two hundred dozens" is a number, "dozens of" alone is vague
+        return k > 0 and words[k - 1] in NUMBER_WORDS and words[k - 1] not in _MULTIPLIERS
     nxt = words[k + 1] if k + 1 < len(words) else ""
     return nxt in SCALES or nxt == "of" or (k > 0 and words[k - 1] in ("a", "the"))
 

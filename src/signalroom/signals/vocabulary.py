@@ -19,7 +19,13 @@ from typing import Any
 from signalroom.errors import ConfigError
 from signalroom.signals.model import INDUSTRIES
 
-BUNDLED_FILES = ("integrations.toml", "industries.toml", "urgency.toml", "quantities.toml")
+BUNDLED_FILES = (
+    "integrations.toml",
+    "industries.toml",
+    "naics.toml",
+    "urgency.toml",
+    "quantities.toml",
+)
 #: The keys each table may have. A set: those keys; a dict: keys with their own schema;
 #: ``_EACH``: every key is a user-chosen name (a tool, an industry) with that schema;
 #: ``_FREE``: a table of user-chosen phrases (``"every day" = 30``).
@@ -31,19 +37,34 @@ _SCHEMA: dict[str, _Schema] = {
     "integration_context": frozenset(
         {"frame_before", "product_after", "common_before", "news", "negation", "negation_after"}
     ),
-    "industries": (_EACH, frozenset({"cues", "org", "roles"})),
+    "industries": (_EACH, frozenset({"cues", "org", "roles", "activities"})),
+    "industry_taxonomy": (_EACH, frozenset({"cues", "org"})),
     "industry_context": frozenset(
-        {"anchors", "possession_anchors", "field_anchors", "blockers", "max_gap", "ignore"}
+        {
+            "anchors",
+            "possession_anchors",
+            "field_anchors",
+            "subject_anchors",
+            "work_anchors",
+            "blockers",
+            "role_words",
+            "org_nouns",
+            "max_gap",
+            "ignore",
+        }
     ),
     "urgency": {
         "high": _FREE,
         "medium": _FREE,
         "low": _FREE,
         "ignore": _FREE,
-        "timeframes": frozenset({"high", "medium", "low", "intent", "report"}),
+        "timeframes": frozenset(
+            {"high", "medium", "low", "soon", "intent", "need", "other_party", "report"}
+        ),
         "horizon": {
             "units": _FREE,
             "lead_words": _FREE,
+            "trail_words": _FREE,
             "high_max_days": _FREE,
             "medium_max_days": _FREE,
         },
@@ -54,7 +75,8 @@ _SCHEMA: dict[str, _Schema] = {
         "left_cues": _FREE,
         "strong_left_cues": _FREE,
         "phrases": _FREE,
-        "block": frozenset({"after", "before", "modifiers"}),
+        "use_after": _FREE,
+        "block": frozenset({"after", "before", "modifiers", "context"}),
     },
     "volume": {
         "nouns": _FREE,
@@ -122,7 +144,7 @@ def _parse(text: str, where: str) -> dict[str, Any]:
             f"vocabulary file {where} has unknown section(s) {', '.join(unknown)}",
             hint=f"sections are {', '.join(sorted(_SECTIONS))}",
         )
-    for label in data.get("industries", {}):
+    for label in [*data.get("industries", {}), *data.get("industry_taxonomy", {})]:
         if label not in INDUSTRIES:
             raise ConfigError(
                 f"vocabulary file {where}: industry {label!r} is not one of the 16 labels",
