@@ -1,11 +1,19 @@
 # Two commands set everything up on a fresh machine with Python 3.11+:
 #   make demo   runs simulated calls end to end on embedded defaults
-#   make test   lint, type-check and the whole test suite (what CI runs)
+#   make test   lint, type-check and the whole test suite (what CI runs); any failure fails it
 SHELL := /bin/bash
 UV := $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
 SESSIONS ?= 20
+# pytest-xdist workers: one per core by default. Tests of one module share a worker
+# (--dist loadscope), so a module's server or fixture is started once.
+WORKERS ?= auto
+# SKIP_BROWSER=1 runs the suite without the headless-Chromium dashboard tests.
+SKIP_BROWSER ?=
+# Many tests start `signalroom` as a process: keep compiled bytecode between those starts (in a
+# folder of its own, so the source tree stays clean), even where PYTHONDONTWRITEBYTECODE is set.
+PYCACHE ?= $(CURDIR)/.cache/pycache
 
-.PHONY: demo test lint typecheck pytest bench-quick uv sync
+.PHONY: demo test lint typecheck pytest bench-quick uv sync chromium
 
 uv:
 	@command -v uv >/dev/null 2>&1 || test -x "$(UV)" || python3 -m pip install --user --quiet uv || python3 -m pip install --user --quiet --break-system-packages uv
@@ -23,8 +31,25 @@ lint: sync
 typecheck: sync
 	$(UV) run mypy --strict src
 
-pytest: sync
-	$(UV) run pytest
+pytest: sync chromium
+	env -u PYTHONDONTWRITEBYTECODE PYTHONPYCACHEPREFIX="$(PYCACHE)" \
+	  $(UV) run pytest -n $(WORKERS) --dist loadscope $(if $(SKIP_BROWSER),-m "not browser",)
+
+# The dashboard's browser tests drive Debian's Chromium. Installed with apt-get where this user
+# can (root, or sudo without a password); otherwise stop with the line to run.
+chromium:
+	@if [ -n "$(SKIP_BROWSER)" ]; then echo "SKIP_BROWSER=$(SKIP_BROWSER): not running the browser tests"; exit 0; fi; \
+	if command -v chromium >/dev/null 2>&1; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then sudo=""; \
+	elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then sudo="sudo"; \
+	else sudo="-"; fi; \
+	if [ "$$sudo" != "-" ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "installing Chromium for the browser tests (apt-get install chromium)"; \
+	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null && exit 0; \
+	fi; \
+	echo "error: the browser tests need Chromium, which could not be installed here  (hint: sudo apt-get install chromium, or run make test SKIP_BROWSER=1)" >&2; \
+	exit 1
 
 bench-quick: sync
 	$(UV) run signalroom bench --quick --json tests/artifacts/bench-quick.json

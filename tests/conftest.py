@@ -8,8 +8,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
 
 DATA = Path(__file__).parent / "data"
+
+
+# Hypothesis's default 200 ms deadline per example is a wall-clock check: a busy machine fails
+# it. Speed is measured by `signalroom bench`; a hang is stopped by pytest-timeout.
+settings.register_profile("signalroom", deadline=None)
+settings.load_profile("signalroom")
 
 
 @pytest.fixture

@@ -1,7 +1,11 @@
-"""Options every command shares, so ``--home`` and ``--json`` read the same everywhere."""
+"""Options every command shares, so ``--home`` and ``--json`` read the same everywhere.
+
+This module is imported by every command at start-up: it imports nothing but typer.
+"""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -32,3 +36,25 @@ WarehouseOption = Annotated[
         help="Warehouse URL: duckdb:///path/warehouse.duckdb or postgresql://user@host/db.",
     ),
 ]
+
+#: The same names as ``signalroom.config`` (a test keeps them equal); repeated here so a light
+#: command can tell whether it needs the settings at all without importing pydantic-settings.
+CONFIG_FILE = "signalroom.toml"
+DEFAULT_HOME = Path(".signalroom")
+_NOT_SETTINGS = frozenset({"SIGNALROOM_HOME", "SIGNALROOM_DEBUG"})
+
+
+def only_defaults(home: Path | None) -> bool:
+    """Whether ``load_settings(home)`` could only return the built-in defaults.
+
+    True when the home has no signalroom.toml and no ``SIGNALROOM_*`` variable (other than the
+    home itself) is set. A light command such as ``detect`` then skips loading the settings,
+    which costs more than the command's own work.
+    """
+    folder = home or Path(os.environ.get("SIGNALROOM_HOME", str(DEFAULT_HOME)))
+    if (folder / CONFIG_FILE).exists():
+        return False
+    return not any(
+        name.upper().startswith("SIGNALROOM_") and name.upper() not in _NOT_SETTINGS
+        for name in os.environ
+    )

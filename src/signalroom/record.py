@@ -29,6 +29,7 @@ from pydantic import (
 )
 
 from signalroom.errors import InvalidRecordError, UnknownSchemaVersionError
+from signalroom.industries import Industry as Industry  # noqa: PLC0414 (re-exported)
 
 SCHEMA_MAJOR = 1
 SCHEMA_MINOR = 0
@@ -44,24 +45,6 @@ ShortText = Annotated[str, Field(max_length=512)]
 LongText = Annotated[str, Field(max_length=20_000)]
 
 Urgency = Literal["high", "medium", "low"]
-Industry = Literal[
-    "legal",
-    "healthcare",
-    "finance",
-    "insurance",
-    "real_estate",
-    "education",
-    "government",
-    "manufacturing",
-    "retail",
-    "technology",
-    "construction",
-    "logistics",
-    "hospitality",
-    "nonprofit",
-    "media",
-    "energy",
-]
 ConversationStage = Literal[
     "greeting", "discovery", "qualification", "solution", "booking", "wrap_up"
 ]

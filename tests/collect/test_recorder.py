@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 import pytest
@@ -17,6 +16,7 @@ from signalroom.collect.examples.support_agent import (
 from signalroom.record import SessionRecord
 from signalroom.signals import SignalState
 from signalroom.testing import RecordCapture, ScriptedLLM
+from tests.waiting import async_wait_for
 
 
 def _session() -> AgentSession[None]:
@@ -89,7 +89,7 @@ async def test_checkpoints_are_built_off_the_loop_with_rising_revisions() -> Non
     recorder = SessionRecorder(session, sink=capture, checkpoint_interval_s=0.02)
     await session.start(SupportAgent())
     await session.run(user_input="Where is order A100?")
-    await asyncio.sleep(0.1)
+    await async_wait_for(lambda: len(capture.checkpoints) >= 2, "two checkpoints")
     await session.aclose()
     final = await recorder.aclose()
     revisions = [r.revision for r in capture.records]

@@ -55,7 +55,7 @@ def dashboard_server(
         match = re.search(r"ready at (http://\S+?)/ ", line)
         assert match, f"dashboard did not start: {line}{proc.stderr.read() if proc.poll() else ''}"
         base = match.group(1)
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 120
         while True:
             try:
                 if httpx.get(f"{base}/healthz", timeout=2, trust_env=False).status_code == 200:
@@ -63,7 +63,7 @@ def dashboard_server(
             except httpx.TransportError:
                 pass
             assert proc.poll() is None, f"dashboard exited: {proc.stderr.read()}"
-            assert time.monotonic() < deadline, "dashboard did not answer /healthz in 20 s"
+            assert time.monotonic() < deadline, "dashboard did not answer /healthz in 120 s"
             time.sleep(0.05)
         yield base
     finally:

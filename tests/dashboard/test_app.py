@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -121,15 +121,16 @@ async def test_missing_warehouse_shows_an_empty_state(tmp_path: Path):
 async def test_locked_warehouse_is_503_and_waits_for_the_writer(warehouse_path: Path, tmp_path):
     copy = tmp_path / "locked.duckdb"
     copy.write_bytes(warehouse_path.read_bytes())
+    # The holder keeps the file until its stdin closes, so "held" does not depend on timing.
     holder = subprocess.Popen(
         [
             sys.executable,
             "-c",
-            "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('held', flush=True);"
-            " time.sleep(float(sys.argv[2]))",
+            "import duckdb, sys; c = duckdb.connect(sys.argv[1]); print('held', flush=True);"
+            " sys.stdin.read()",
             str(copy),
-            "1.2",
         ],
+        stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -140,13 +141,15 @@ async def test_locked_warehouse_is_503_and_waits_for_the_writer(warehouse_path: 
         async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as c:
             busy = await c.get("/")
             assert busy.status_code == 503 and busy.headers["retry-after"] == "1"
-        patient = create_app(f"duckdb://{copy}", lock_budget_s=5.0)
+        patient = create_app(f"duckdb://{copy}", lock_budget_s=120.0)
         transport = httpx.ASGITransport(app=patient, client=("127.0.0.1", 1))
         async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as c:
-            started = time.monotonic()
-            served = await c.get("/leads")
-            assert served.status_code == 200  # the writer let go while the page retried
-            assert time.monotonic() - started < 5.0
+            served = asyncio.create_task(c.get("/leads"))
+            await asyncio.sleep(0.3)
+            assert not served.done()  # the file is still held: the page is retrying
+            assert holder.stdin is not None
+            holder.stdin.close()  # the writer lets go
+            assert (await served).status_code == 200
     finally:
         holder.kill()
         holder.wait(5)

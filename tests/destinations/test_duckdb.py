@@ -15,6 +15,7 @@ from signalroom.destinations.duckdb import DuckDBWarehouse
 from signalroom.destinations.postgres import PostgresWarehouse
 from signalroom.errors import ConfigError, WarehouseLockedError
 from signalroom.record import decode_record
+from tests.waiting import wait_for
 
 
 def test_url_forms(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -90,9 +91,7 @@ def _queued_batches(warehouse: DuckDBWarehouse, batches: list[list[AnalyzedSessi
     with warehouse._connection():
         for thread in others:
             thread.start()
-        deadline = time.monotonic() + 5
-        while warehouse._waiting < len(others) and time.monotonic() < deadline:
-            time.sleep(0.005)
+        wait_for(lambda: warehouse._waiting == len(others), "every other writer to wait")
         warehouse.apply_sync(batches[0])  # nested in the holder's thread: its own connection
     for thread in others:
         thread.join(10)

@@ -35,7 +35,7 @@ def analyzed(seed: dict[str, Any], revision: int = 3) -> AnalyzedSession:
 
 
 def settings(url: str, **extra: Any) -> WebhookSettings:
-    return WebhookSettings(url=url, secret=SecretStr(SECRET), timeout_s=2, **extra)
+    return WebhookSettings(url=url, secret=SecretStr(SECRET), timeout_s=30, **extra)
 
 
 async def test_signed_summary_without_personal_data(

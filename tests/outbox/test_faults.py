@@ -22,7 +22,7 @@ import pytest
 import redis
 
 from signalroom.config import OutboxSettings
-from signalroom.outbox import Forwarder, Outbox
+from signalroom.outbox import Forwarder, Outbox, forward
 from signalroom.transports.redis_streams import from_url
 from tests.outbox.records import big_record, make_record
 
@@ -103,35 +103,31 @@ def wait_until(predicate, timeout_s: float) -> bool:  # type: ignore[no-untyped-
 
 
 def test_broker_down_while_2000_records_are_appended(server: RedisServer, tmp_path: Path) -> None:
-    settings = OutboxSettings(forward_interval_s=0.1, max_backoff_s=2.0)
+    # How long an append takes is `signalroom bench` (session_end_export_p99_ms); here: appends
+    # never fail while the broker is down, the forwarder sees the outage, and nothing is lost.
+    # Enough attempts that no record is parked however long 2000 appends take on a busy
+    # machine (parking after max_attempts is tested in test_forward.py).
+    settings = OutboxSettings(forward_interval_s=0.1, max_backoff_s=2.0, max_attempts=10_000)
     outbox = Outbox(tmp_path / "outbox.sqlite", settings)
     forwarder = Forwarder(outbox, f"{server.url}?stream=outage")
     forwarder.start()
     records = [make_record() for _ in range(2000)]
     try:
         server.kill()
-        down_at = time.monotonic()
-        slowest = 0.0
         for record in records:
-            started = time.perf_counter()
             outbox.append(record)  # must not raise or wait on the broker
-            slowest = max(slowest, time.perf_counter() - started)
             forwarder.wake()
-        time.sleep(max(0.0, 4.0 - (time.monotonic() - down_at)))
-        outage_s = time.monotonic() - down_at
+        assert wait_until(lambda: forwarder.totals.failed > 0, 60), "the outage was never seen"
+        assert outbox.status().pending > 0
         server.start()
-        assert wait_until(lambda: outbox.status().pending == 0, 60)
+        assert wait_until(lambda: outbox.status().pending == 0, 120)
     finally:
-        forwarder.stop(timeout=5)
+        forwarder.stop(timeout=30)
     ids = server.stream_ids("outage")
     status = outbox.status()
     lost = len({r.record_id for r in records} - set(ids))
-    duplicated = sum(ids.values()) - len(ids)
-    print(
-        f"\noutage {outage_s:.1f}s: appended 2000, sent {len(ids)}, lost {lost}, "
-        f"duplicated {duplicated}, parked {status.parked}, slowest append {slowest * 1000:.1f} ms"
-    )
     assert (lost, status.parked, status.sent) == (0, 0, 2000)
+    assert forwarder.totals.sent >= 2000
 
 
 _FORWARDER = textwrap.dedent(
@@ -139,7 +135,7 @@ _FORWARDER = textwrap.dedent(
     import sys, time
     from pathlib import Path
     from signalroom.config import OutboxSettings
-    from signalroom.outbox import Forwarder, Outbox
+    from signalroom.outbox import Forwarder, Outbox, forward
 
     outbox = Outbox(Path(sys.argv[1]), OutboxSettings(batch_size=50, forward_interval_s=0.05))
     forwarder = Forwarder(outbox, sys.argv[2])
@@ -171,7 +167,7 @@ async def test_forwarding_process_killed_mid_batch(server: RedisServer, tmp_path
             child.kill()
     transport = from_url(url)
     try:
-        result = await outbox.forward(transport)
+        result = await forward(outbox, transport)
     finally:
         await transport.close()
     ids = server.stream_ids("killed")
@@ -193,10 +189,10 @@ async def test_bad_payloads_are_parked_with_reasons(server: RedisServer, tmp_pat
     outbox.append(big_record(60_000))
     damaged = make_record()
     outbox.append(damaged)
-    outbox.execute("UPDATE versions SET payload = x'00ff' WHERE seq = 4")
+    outbox.execute("UPDATE payloads SET payload = x'00ff' WHERE seq = 4")
     transport = from_url(f"{server.url}?stream=bad&max_bytes=16384")
     try:
-        result = await outbox.forward(transport)
+        result = await forward(outbox, transport)
     finally:
         await transport.close()
     reasons = [r["last_error"] for r in outbox.newest_versions("parked")]

@@ -13,7 +13,6 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -39,6 +38,11 @@ def _cli(home: Path, *args: str, env: dict[str, str] | None = None) -> subproces
         text=True,
         env={**os.environ, "SIGNALROOM_HOME": str(home), **(env or {})},
     )
+
+
+def _log(home: Path) -> str:
+    path = home / "logs" / "service.log"
+    return path.read_text() if path.exists() else ""
 
 
 def _finish(proc: subprocess.Popen[str], timeout: float = 120) -> str:
@@ -149,7 +153,8 @@ def own_postgres(tmp_path: Path) -> Iterator[PostgresServer]:
     try:
         server.init()
     except (FileNotFoundError, subprocess.CalledProcessError) as exc:
-        pytest.skip(f"cannot create a PostgreSQL cluster here: {exc}")
+        said = getattr(exc, "stderr", None) or b""
+        pytest.skip(f"cannot create a PostgreSQL cluster here: {exc} {said.decode()[-400:]}")
     server.start()
     yield server
     with contextlib.suppress(subprocess.CalledProcessError):  # already stopped
@@ -178,7 +183,7 @@ def test_postgres_restarted_mid_run_loses_nothing(home: Path, own_postgres: Post
         wait_for(lambda: _pg_count(own_postgres.url) > 0, 60, "the first batch in PostgreSQL")
         own_postgres.stop("fast")
         before = _spool_counts(home)[0]
-        time.sleep(2.0)
+        wait_for(lambda: "warehouse write failed" in _log(home), 60, "the outage to be logged")
         own_postgres.start()
         wait_for(lambda: _pg_count(own_postgres.url) == len(records), 90, "every record applied")
     finally:
@@ -201,19 +206,25 @@ def test_duckdb_held_by_another_process_is_waited_out(home: Path) -> None:
     records = _records(300)
     _fill_spool(f"spool://{home / 'spool'}", records)
     path = home / "warehouse.duckdb"
+    # The holder keeps the file open until its stdin closes: released only once the service
+    # has reported the lock, however long the service takes to start.
     holder = subprocess.Popen(
         [sys.executable, "-c",
-         "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('held', flush=True);"
-         " time.sleep(float(sys.argv[2]))", str(path), "10"],
-        stdout=subprocess.PIPE, text=True,
+         "import duckdb, sys; c = duckdb.connect(sys.argv[1]); print('held', flush=True);"
+         " sys.stdin.read()", str(path)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
     )  # fmt: skip
     assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
     service = _cli(home, "service", "--until-idle", "--json")
+    try:
+        wait_for(lambda: "WarehouseLocked" in _log(home), 120, "the lock to be reported")
+    finally:
+        assert holder.stdin is not None
+        holder.stdin.close()
+        holder.wait(30)
     stats = json.loads(_finish(service, 120))
-    holder.wait(30)
-    log = (home / "logs" / "service.log").read_text()
+    log = _log(home)
     locked = [json.loads(line)["event"] for line in log.splitlines() if "WarehouseLocked" in line]
-    print(f"duckdb held 10 s: service {stats}; logged: {locked[0] if locked else None}")
     assert locked, "the held file was not reported"
     assert "cannot open" in locked[0] and str(path) in locked[0]
     rows = _duckdb_rows(home)

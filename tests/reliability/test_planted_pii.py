@@ -134,7 +134,7 @@ async def test_planted_values_reach_no_store_log_console_or_webhook(
 
         # Outbox: every version, decoded.
         with sqlite3.connect(settings.outbox_path) as db:
-            payloads = [bytes(p) for (p,) in db.execute("SELECT payload FROM versions")]
+            payloads = [bytes(p) for (p,) in db.execute("SELECT payload FROM payloads")]
         assert payloads
         for payload in payloads:
             _, data = decode_envelope(payload)

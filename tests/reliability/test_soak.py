@@ -61,4 +61,3 @@ def test_soak_300_sessions_loses_nothing(
     assert result["dead_lettered_malformed"] == result["malformed_sent"]
     assert result["dead_lettered_records"] == 0
     assert {"kill_service", "broker_pause", "malformed_batch"} <= set(result["faults"])
-    assert result["elapsed_s"] < 60

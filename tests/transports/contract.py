@@ -31,7 +31,7 @@ def make_body(i: int, size: int = 0) -> bytes:
 
 
 async def collect(
-    transport: Transport, want: int, *, timeout_s: float = 10.0, ack: bool = True
+    transport: Transport, want: int, *, timeout_s: float = 60.0, ack: bool = True
 ) -> list[Message]:
     """Consume until ``want`` messages arrived or ``timeout_s`` passed."""
     got: list[Message] = []
@@ -130,7 +130,7 @@ class TransportContract:
     async def test_batch_of_500_consumed_exactly_once(self, transport: Transport) -> None:
         sent = [OutgoingMessage(id=f"b-{i}", body=make_body(i)) for i in range(500)]
         await transport.publish(sent)
-        got = await collect(transport, 500, timeout_s=60)
+        got = await collect(transport, 500, timeout_s=240)  # a deadline, not a speed check
         counts = Counter(m.id for m in got)
         assert set(counts) == {m.id for m in sent}
         assert max(counts.values()) == 1
@@ -145,7 +145,7 @@ class TransportContract:
             seen: dict[str, list[str]] = {"a": [], "b": []}
 
             async def run(label: str, consumer: Transport) -> None:
-                deadline = time.monotonic() + 20
+                deadline = time.monotonic() + 120  # a deadline for a hang, not a speed check
                 while len(seen["a"]) + len(seen["b"]) < 40 and time.monotonic() < deadline:
                     for msg in await consumer.consume(5, timeout_s=0.3):
                         seen[label].append(msg.id)

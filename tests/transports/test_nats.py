@@ -156,9 +156,11 @@ async def test_nack_delay_then_redelivery_count(make) -> None:
     [first] = await t.consume(1, 2.0)
     started = time.monotonic()
     await t.nack(first, delay_s=0.5)
-    assert await t.consume(1, 0.2) == []
-    [again] = await t.consume(1, 3.0)
-    assert time.monotonic() - started >= 0.45
+    early = await t.consume(1, 0.2)
+    if time.monotonic() - started < 0.5:  # on a busy machine the delay may be over already
+        assert early == [], "a nacked message came back before its delay"
+    [again] = early or await t.consume(1, 30.0)
+    assert time.monotonic() - started >= 0.45  # never earlier than the delay
     assert (again.id, again.delivery_count) == (first.id, 2)
     await t.ack(again)
 
@@ -269,7 +271,7 @@ class OwnServer:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
                 socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
@@ -298,14 +300,15 @@ def own_server(tmp_path: Path) -> Iterator[OwnServer]:
 async def test_publish_fails_while_server_down_and_recovers(own_server: OwnServer) -> None:
     t = from_url(f"nats://127.0.0.1:{own_server.port}/outage.test?timeout=1")
     try:
-        await t.publish([_out(0)])
+        before = _out(0)
+        await t.publish([before])
         own_server.stop()
         down = _out(1)
         with pytest.raises(TransportError, match="publish"):
             await t.publish([down])
         own_server.start()
         after = _out(2)
-        deadline = time.monotonic() + 15
+        deadline = time.monotonic() + 60
         while True:
             try:
                 await t.publish([after])
@@ -315,10 +318,14 @@ async def test_publish_fails_while_server_down_and_recovers(own_server: OwnServe
                     raise
                 await asyncio.sleep(0.2)
         got: set[str] = set()
-        for _ in range(5):
+        deadline = time.monotonic() + 60
+        while not {before.id, after.id} <= got and time.monotonic() < deadline:
             for m in await t.consume(10, 0.5):
                 got.add(m.id)
                 await t.ack(m)
+        for m in await t.consume(10, 0.5):  # and the refused one, if it was flushed after all
+            got.add(m.id)
+            await t.ack(m)
         # The message published before the outage survived the restart (file storage); the
         # one refused during it may or may not have been flushed on reconnect.
         assert after.id in got and len(got - {down.id}) == 2

@@ -124,7 +124,7 @@ async def test_second_transport_reuses_existing_resources(make) -> None:
     await a.publish([_out(1)])
     b = from_url(a.url)
     try:
-        [msg] = await collect(b, 1, timeout_s=5)
+        [msg] = await collect(b, 1, timeout_s=30)
         assert msg.body == b"body 1"
     finally:
         await b.close()

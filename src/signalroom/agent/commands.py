@@ -8,7 +8,6 @@ passed through to it (``signalroom agent console --text``).
 
 from __future__ import annotations
 
-import ctypes.util
 import os
 import sys
 import warnings
@@ -57,6 +56,8 @@ def _command(mode: Mode) -> Callable[..., None]:
 
 def missing_requirements(mode: Mode, extra: list[str], environ: dict[str, str]) -> list[str]:
     """What the configured worker needs for ``mode`` and does not have, in a stable order."""
+    import ctypes.util
+
     from signalroom.config import load_settings
 
     from .models import required_env

@@ -131,8 +131,20 @@ class LeadScoreAnalyzer:
     def __init__(self, rubric: Mapping[str, Any] | None = None) -> None:
         self.rubric = checked_rubric(rubric or {})
         self.version = config_version(CODE_VERSION, self.rubric, DEFAULT_RUBRIC)
+        # The outcome analyzer asks for the score of the record the chain just scored: the
+        # last (record, result) answers it without scoring twice. One tuple, replaced whole,
+        # so threads analyzing other records at once never see a torn pair.
+        self._last: tuple[SessionRecord, dict[str, Any]] | None = None
 
     def analyze(self, record: SessionRecord) -> dict[str, Any]:
+        last = self._last
+        if last is not None and last[0] is record:
+            return last[1]
+        result = self._score(record)
+        self._last = (record, result)
+        return result
+
+    def _score(self, record: SessionRecord) -> dict[str, Any]:
         reasons: list[str] = []
         points = {
             "fit": self._fit(record, reasons),

@@ -12,11 +12,13 @@ compares both, to the last digit, on sentences built to exercise every rule.
 
 from __future__ import annotations
 
+import string
 from typing import Any
 
 from vaderSentiment import vaderSentiment as vs
 
 _NEGATE = frozenset(vs.NEGATE)
+_PUNCTUATION = string.punctuation  # what SentiText strips
 _SPECIAL_CASES: dict[str, float] = vs.SPECIAL_CASES
 _BOOSTER_DICT: dict[str, float] = vs.BOOSTER_DICT
 
@@ -57,10 +59,18 @@ class FastVader(vs.SentimentIntensityAnalyzer):  # type: ignore[misc]
 
     def _sentiments(self, text: str) -> list[Any]:
         """The library's polarity_scores after its emoji pass, up to the scoring."""
-        sentitext = vs.SentiText(text)
-        sentiments: list[Any] = []
-        words = sentitext.words_and_emoticons
+        # SentiText's tokenizing, inline: split, then strip punctuation from each token unless
+        # that leaves two characters or fewer (an emoticon).
+        words = [w if len(t := w.strip(_PUNCTUATION)) <= 2 else t for w in text.split()]
         lexicon = self.lexicon
+        if lexicon.keys().isdisjoint([w.lower() for w in words]):
+            # no word the lexicon scores: every rule below appends 0 or rescales a 0
+            return [0] * len(words)
+        sentitext = vs.SentiText.__new__(vs.SentiText)
+        sentitext.text = text
+        sentitext.words_and_emoticons = words
+        sentitext.is_cap_diff = vs.allcap_differential(words)
+        sentiments: list[Any] = []
         for i, item in enumerate(words):
             lowered = item.lower()
             if lowered in _BOOSTER_DICT:

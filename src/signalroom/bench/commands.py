@@ -7,12 +7,15 @@ import math
 import shutil
 import time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from signalroom.cli_common import HomeOption
 from signalroom.console import err_console, fail
+
+if TYPE_CHECKING:
+    from signalroom.bench.result import BenchResult
 
 
 def register(app: typer.Typer) -> None:
@@ -46,9 +49,7 @@ def bench(
     ] = "postgresql://postgres@127.0.0.1:5432/postgres",
     home: HomeOption = None,
 ) -> None:
-    from rich.table import Table
-
-    from signalroom.bench.result import BenchContext, BenchResult
+    from signalroom.bench.result import BenchContext
     from signalroom.bench.suite import EXPECTED, SUITE, default_workdir
 
     groups = [(name, fn) for name, fn in SUITE if not only or name.split()[0] in only]
@@ -73,12 +74,7 @@ def bench(
                 err_console.print(f"  {name}: {time.perf_counter() - t0:.1f} s")
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    table = Table(title=f"signalroom bench{' --quick' if quick else ''}", title_justify="left")
-    for column in ("name", "value", "unit", "baseline", "ratio", "goal"):
-        table.add_column(column)
-    for r in results:
-        table.add_row(r.name, _fmt(r.value), r.unit, _fmt(r.baseline), _fmt(r.ratio), r.goal or "")
-    err_console.print(table)
+    _print_table(results, quick)
     err_console.print(f"total {time.perf_counter() - started:.0f} s")
     payload: dict[str, Any] = {
         "results": [r.to_json() for r in results],
@@ -100,16 +96,41 @@ def bench(
         fail(f"benchmark incomplete: {detail}", hint="see the failures above")
 
 
+def _print_table(results: list[BenchResult], quick: bool) -> None:
+    from rich.console import Console
+    from rich.measure import Measurement
+    from rich.table import Table
+
+    table = Table(title=f"signalroom bench{' --quick' if quick else ''}", title_justify="left")
+    table.add_column("name", no_wrap=True)
+    for column in ("value", "unit", "baseline", "ratio"):
+        table.add_column(column, justify="right" if column != "unit" else "left", no_wrap=True)
+    table.add_column("goal")
+    table.add_column("met", no_wrap=True)
+    for r in results:
+        row = (r.name, _fmt(r.value), r.unit, _fmt(r.baseline), _fmt(r.ratio), r.goal or "")
+        table.add_row(*row, _met(r.met))
+    # As wide as the table needs, whatever the terminal (or 80 columns when piped): a name is
+    # never cut.
+    options = err_console.options.update_width(10_000)
+    width = Measurement.get(err_console, options, table).maximum
+    Console(stderr=True, highlight=False, width=max(err_console.width, width)).print(table)
+
+
+def _met(met: bool | None) -> str:
+    return "—" if met is None else "yes" if met else "no"
+
+
 def markdown_table(results: list[Any]) -> str:
     """The results as the Markdown table docs/benchmarks.md carries."""
     lines = [
-        "| name | value | unit | baseline | ratio | goal | what it measures |",
-        "| --- | ---: | --- | ---: | ---: | --- | --- |",
+        "| name | value | unit | baseline | ratio | goal | met | what it measures |",
+        "| --- | ---: | --- | ---: | ---: | --- | --- | --- |",
     ]
     for r in results:
         cells = [
             f"`{r.name}`", _fmt(r.value), r.unit, _fmt(r.baseline), _fmt(r.ratio),
-            r.goal or "", (r.note or "").replace("|", "/"),
+            r.goal or "", _met(r.met), (r.note or "").replace("|", "/"),
         ]  # fmt: skip
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"

@@ -1,4 +1,9 @@
-"""One benchmark figure, in the JSON shape of the CLI contract."""
+"""One benchmark figure, in the JSON shape of the CLI contract.
+
+``goal`` says the goal in words; ``upper`` and ``lower`` are the same goal as numbers the value
+must stay within (worked out from the baseline of the same run where the goal is relative), so
+the table can say whether it was met. A figure that is only reported has neither.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +21,17 @@ class BenchResult:
     baseline: float | None = None
     goal: str | None = None
     note: str | None = None
+    upper: float | None = None
+    lower: float | None = None
+
+    @property
+    def met(self) -> bool | None:
+        """Whether the value is within its goal; None for a figure that is only reported."""
+        if self.upper is None and self.lower is None:
+            return None
+        return (self.upper is None or self.value <= self.upper) and (
+            self.lower is None or self.value >= self.lower
+        )
 
     @property
     def ratio(self) -> float | None:
@@ -36,6 +52,8 @@ class BenchResult:
             out["goal"] = self.goal
         if self.note:
             out["note"] = self.note
+        if self.met is not None:
+            out["met"] = self.met
         return out
 
 

@@ -272,7 +272,7 @@ def bench(ctx: BenchContext) -> list[BenchResult]:
             svc["service_sessions_per_s"],
             "sessions/s",
             baseline=svc["bare_consume_ack_per_s"],
-            goal=">= 1000 sessions/s per process",
+            goal=">= 2000 sessions/s per process",
             note="Redis → default analyzers → DuckDB; baseline: bare consume-and-ack loop",
         ),
         BenchResult(

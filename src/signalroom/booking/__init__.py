@@ -6,20 +6,43 @@ said (``validate_email``, ``parse_preferred_time``) and books through the backen
 Refusals raise ``BookingRefused`` with a ``spoken`` sentence; see ``base`` for the error tree.
 """
 
-from signalroom.booking.base import (
-    Booking,
-    BookingAuthError,
-    BookingBackend,
-    BookingError,
-    BookingRefused,
-    BookingRequest,
-    BookingUnavailable,
-)
-from signalroom.booking.calcom import CalComBookingBackend
-from signalroom.booking.factory import book_meeting, build_booking_backend
-from signalroom.booking.local import LocalBookingBackend
-from signalroom.booking.validate import parse_preferred_time, resolve_timezone, validate_email
+from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .base import (
+        Booking,
+        BookingAuthError,
+        BookingBackend,
+        BookingError,
+        BookingRefused,
+        BookingRequest,
+        BookingUnavailable,
+    )
+    from .calcom import CalComBookingBackend
+    from .factory import book_meeting, build_booking_backend
+    from .local import LocalBookingBackend
+    from .validate import parse_preferred_time, resolve_timezone, validate_email
+
+# Names load on first use, so importing the package (as the CLI does) stays cheap.
+_EXPORTS = {
+    "Booking": ".base",
+    "BookingAuthError": ".base",
+    "BookingBackend": ".base",
+    "BookingError": ".base",
+    "BookingRefused": ".base",
+    "BookingRequest": ".base",
+    "BookingUnavailable": ".base",
+    "CalComBookingBackend": ".calcom",
+    "book_meeting": ".factory",
+    "build_booking_backend": ".factory",
+    "LocalBookingBackend": ".local",
+    "parse_preferred_time": ".validate",
+    "resolve_timezone": ".validate",
+    "validate_email": ".validate",
+}
 __all__ = [
     "Booking",
     "BookingAuthError",
@@ -36,3 +59,9 @@ __all__ = [
     "resolve_timezone",
     "validate_email",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(_EXPORTS[name], __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import sqlite3
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -49,6 +47,8 @@ def book(
     home: HomeOption = None,
     json: JsonFlag = False,
 ) -> None:
+    import asyncio
+
     from signalroom.booking import BookingError, book_meeting, build_booking_backend
     from signalroom.config import load_settings
 
@@ -95,6 +95,8 @@ def book(
 
 
 def list_bookings(home: HomeOption = None, json: JsonFlag = False) -> None:
+    import sqlite3
+
     from signalroom.config import load_settings
 
     path = load_settings(home).home / "bookings.sqlite"

@@ -2,10 +2,11 @@
 
 It is an observer, never a stage of the call. Each handler appends a few numbers or short tuples
 to memory and returns: no I/O, no awaits, no copies of the chat history; parsing tool outputs
-and building models wait until a record is built. An exception inside a
-handler is caught, counted in the record's ``collection_errors`` and logged once; it never
-reaches the agent. Records leave through ``sink``, always from one worker thread, so a sink that
-writes to disk (the outbox) never blocks the event loop:
+and building models wait until a record is built, and signal detection runs just after the
+event's callback, in call order (:mod:`.detection`), applied in full before a record is read.
+An exception inside a handler is caught, counted in the record's ``collection_errors`` and
+logged once; it never reaches the agent. Records leave through ``sink``, always from one worker
+thread, so a sink that writes to disk (the outbox) never blocks the event loop:
 
 - every ``checkpoint_interval_s`` an in-progress record (``complete=False``), so a worker killed
   mid-call still leaves the call behind;
@@ -30,13 +31,13 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from signalroom.record import SessionRecord
-from signalroom.signals import SignalState
 
 from .annotations import CallAnnotations
 from .build import LATENCY_COLUMNS, Snapshot, build_record
+from .detection import SignalQueue, apply_signal_tool
 from .identity import hash_identity
 from .listeners import HandlerObserver, Listener, TimedListener, describe_error
-from .tool_calls import RawCall, parse_arguments
+from .tool_calls import RawCall
 from .usage import UsageRow, compact
 
 if TYPE_CHECKING:
@@ -144,7 +145,8 @@ class SessionRecorder:
         self._revision = 0
         self._user_turns = 0
         self._last_user_at = 0.0
-        self._signals = SignalState()
+        # detection runs after each event's callback, in call order (see collect/detection.py)
+        self._signals = SignalQueue(self._count_error)
         self._tools: list[RawCall] = []
         self._absorbed_usage: tuple[UsageRow, ...] = ()
         self._reply_turns = array.array("i")  # the user turn each agent reply answers
@@ -340,19 +342,10 @@ class SessionRecorder:
                 self._on_signal_tool(call.arguments, out.output, started)
 
     def _on_signal_tool(self, arguments: str, output: str, at: float) -> None:
-        """A signal the model reported merges now, in call order with the detected ones."""
-        args = parse_arguments(arguments)
-        if "field" not in args:
-            return
-        # the tool's own normalized value when it reports one, else the raw argument
-        result = parse_arguments(output)
-        self._signals.apply(
-            str(args["field"]),
-            result.get("value", args.get("value")),
-            source="tool",
-            at=at,
-            turn_index=self._user_turns - 1 if self._user_turns else None,
-        )
+        """A signal the model reported merges in call order with the detected ones; its JSON
+        is parsed with them, after the event's callback."""
+        turn = self._user_turns - 1 if self._user_turns else None
+        self._signals.defer(apply_signal_tool, arguments, output, at, turn)
 
     def _on_error(self, ev: Any) -> None:
         self._add_error(describe_error(ev.error, ev.source))
@@ -426,6 +419,7 @@ class SessionRecorder:
         return rows or self._absorbed_usage
 
     def _snapshot(self, *, complete: bool, revision: int | None = None) -> Snapshot:
+        signals, evidence = self._signals.read()  # every input so far, the last turn's too
         if revision is None:
             self._revision += 1
             revision = self._revision
@@ -446,8 +440,8 @@ class SessionRecorder:
             collection_errors=self._collection_errors,
             user_turns=self._user_turns,
             agent_turns=len(self._reply_turns),
-            signals=self._signals.snapshot(),
-            evidence=self._signals.evidence_rows(),
+            signals=signals,
+            evidence=evidence,
             tools=tuple(self._tools),
             usage=self._usage_rows(),
             reply_turns=tuple(self._reply_turns),

@@ -6,7 +6,6 @@ bounded in time so a dead host cannot hang the command.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import inspect
 from dataclasses import asdict, dataclass
@@ -62,6 +61,8 @@ def doctor(
 
 
 def run_checks(home: Path | None, **overrides: str | None) -> list[Check]:
+    import asyncio
+
     from signalroom.config import load_settings
     from signalroom.errors import SignalroomError
 
@@ -100,6 +101,8 @@ def _check_outbox(settings: Settings) -> Check:
 
 
 async def _check_queue(url: str) -> Check:
+    import asyncio
+
     from signalroom.transports.registry import open_transport
 
     shown = _redact(url)

@@ -28,7 +28,6 @@ from typing import IO, Any
 import duckdb
 from tenacity import Retrying, retry_if_exception, stop_after_delay, wait_exponential
 
-from signalroom.destinations.rows import SESSIONS
 from signalroom.destinations.schema import DUCKDB_TYPES
 from signalroom.destinations.sql import SqlWarehouse
 from signalroom.destinations.warehouse import duckdb_path
@@ -165,22 +164,16 @@ class DuckDBWarehouse(SqlWarehouse):
     def _execute(self, conn: Any, sql: str, params: Sequence[Any] = ()) -> Any:
         return conn.execute(sql.replace("%s", "?"), list(params))
 
-    def _upsert_sessions(self, conn: Any, rows: list[tuple[Any, ...]]) -> tuple[set[str], set[str]]:
-        if not rows:
-            return set(), set()
-        ids = [r[0] for r in rows]
-        stored = dict(
-            conn.execute(
-                "SELECT record_id, revision FROM sessions "
-                "WHERE record_id IN (SELECT unnest(?::TEXT[]))",
-                [ids],
-            ).fetchall()
-        )
-        fresh = [r for r in rows if r[0] not in stored or stored[r[0]] < r[2]]
-        replaced = [r[0] for r in fresh if r[0] in stored]
-        self._delete(conn, [SESSIONS], replaced)
-        self._insert(conn, SESSIONS, fresh)
-        return {r[0] for r in fresh}, set(stored)
+    def _stored_revisions(self, conn: Any, ids: list[str]) -> dict[str, int] | None:
+        # DuckDB's RETURNING cannot tell an insert from an update, and costs about as much as
+        # the insert itself: read the stored revisions instead (this process is the only
+        # writer, and the read is in the upsert's transaction).
+        found = conn.execute(
+            "SELECT record_id, revision FROM sessions "
+            "WHERE record_id IN (SELECT unnest(?::TEXT[]))",
+            [ids],
+        ).fetchall()
+        return dict(found)
 
     def exists(self) -> bool:
         return Path(self.path).exists()

@@ -17,7 +17,6 @@ from typing import Any
 
 import psycopg
 
-from signalroom.destinations.rows import SESSIONS, columns_of
 from signalroom.destinations.schema import POSTGRES_TYPES
 from signalroom.destinations.sql import SqlWarehouse
 from signalroom.errors import DestinationError
@@ -91,24 +90,9 @@ class PostgresWarehouse(SqlWarehouse):
     def _execute(self, conn: Any, sql: str, params: Sequence[Any] = ()) -> Any:
         return conn.execute(sql, list(params) if params else None)
 
-    def _upsert_sessions(self, conn: Any, rows: list[tuple[Any, ...]]) -> tuple[set[str], set[str]]:
-        if not rows:
-            return set(), set()
-        names = SESSIONS.column_names
-        kinds = [k for _, k in SESSIONS.columns]
-        updates = ", ".join(f"{n} = EXCLUDED.{n}" for n in names if n != "record_id")
-        # xmax = 0 tells a fresh insert from an update of a stored row (whose children we replace).
-        sql = (
-            f"INSERT INTO sessions ({', '.join(names)}) "
-            f"SELECT {', '.join('v.' + n for n in names)} FROM {self._values(kinds, names)} "
-            f"ON CONFLICT (record_id) DO UPDATE SET {updates} "
-            "WHERE sessions.revision < EXCLUDED.revision "
-            "RETURNING record_id, (xmax = 0) AS inserted"
-        )
-        returned = conn.execute(sql, columns_of(rows, len(names))).fetchall()
-        applied = {r[0] for r in returned}
-        stored = {r[0] for r in returned if not r[1]}
-        return applied, stored
+    # Only written rows are returned; xmax = 0 tells a fresh insert from a replaced row
+    # (whose child rows are replaced too).
+    upsert_returning = " RETURNING record_id, (xmax = 0) AS inserted"
 
     async def close(self) -> None:
         while True:

@@ -54,12 +54,34 @@ class SqlWarehouse(Warehouse):
     def _execute(self, conn: Any, sql: str, params: Sequence[Any] = ()) -> Any:
         """Run ``sql`` (``%s`` placeholders); return an object with ``fetchall()``."""
 
-    @abstractmethod
+    def _stored_revisions(self, conn: Any, ids: list[str]) -> dict[str, int] | None:
+        """Stored revision of each of ``ids`` already stored, read before the upsert; None when
+        the dialect's ``upsert_returning`` reports applied and replaced rows instead."""
+        return None
+
+    #: RETURNING clause of the upsert: the record_id and whether the row was freshly inserted.
+    upsert_returning = ""
+
+    # The newest-revision-wins rule, one statement for both databases.
     def _upsert_sessions(self, conn: Any, rows: list[tuple[Any, ...]]) -> tuple[set[str], set[str]]:
-        """Write session rows whose revision is newer; return (applied, previously stored)."""
+        """Write session rows whose revision is newer; return (applied, replaced)."""
+        if not rows:
+            return set(), set()
+        stored = self._stored_revisions(conn, [r[0] for r in rows])
+        sql = upsert_sql(self._values_of(SESSIONS)) + self.upsert_returning
+        cursor = self._execute(conn, sql, columns_of(rows, len(SESSIONS.columns)))
+        if stored is None:
+            returned = cursor.fetchall()
+            return {r[0] for r in returned}, {r[0] for r in returned if not r[1]}
+        # the same rule as the statement's WHERE, on the revisions read in this transaction
+        applied = {r[0] for r in rows if r[0] not in stored or stored[r[0]] < r[2]}
+        return applied, applied & stored.keys()
 
     def _json_value(self, value: Any) -> Any:
         return json.loads(value) if isinstance(value, str) else value
+
+    def _values_of(self, table: Table) -> str:
+        return self._values([k for _, k in table.columns], table.column_names)
 
     # Shared building blocks.
     def _values(self, kinds: Sequence[ColumnType], names: Sequence[str]) -> str:
@@ -124,8 +146,8 @@ class SqlWarehouse(Warehouse):
         now = now_utc()
         rows = session_rows(items, now)
         with self._connection() as conn, self._transaction(conn):
-            applied, stored = self._upsert_sessions(conn, rows["sessions"])
-            self._delete(conn, CHILD_TABLES, sorted(stored & applied))
+            applied, replaced = self._upsert_sessions(conn, rows["sessions"])
+            self._delete(conn, CHILD_TABLES, sorted(replaced))
             for table in CHILD_TABLES:
                 self._insert(conn, table, [r for r in rows[table.name] if r[0] in applied])
             if pending and applied:
@@ -330,6 +352,22 @@ class SqlWarehouse(Warehouse):
                 "FROM deliveries ORDER BY record_id, destination",
             ).fetchall()
         return [tuple(r) for r in rows]
+
+
+def upsert_sql(values: str) -> str:
+    """The sessions upsert: insert, or replace a stored row only with a newer revision.
+
+    ``INSERT … ON CONFLICT DO UPDATE … WHERE`` reads the same in DuckDB and PostgreSQL; each
+    dialect appends its own ``RETURNING`` (or none) to learn which rows were written.
+    """
+    names = SESSIONS.column_names
+    updates = ", ".join(f"{n} = excluded.{n}" for n in names if n != "record_id")
+    return (
+        f"INSERT INTO sessions ({', '.join(names)}) "
+        f"SELECT {', '.join('v.' + n for n in names)} FROM {values} "
+        f"ON CONFLICT (record_id) DO UPDATE SET {updates} "
+        "WHERE excluded.revision > sessions.revision"
+    )
 
 
 def _mentions_email(record: SessionRecord, needle: str) -> bool:

@@ -5,18 +5,36 @@ folder of Markdown) indexed with BM25 in memory, or an HTTP enterprise search AP
 raises ``KnowledgeError`` (see ``base``) with ``retryable`` set for network trouble.
 """
 
-from signalroom.knowledge.base import (
-    Hit,
-    KnowledgeAuthError,
-    KnowledgeBase,
-    KnowledgeError,
-    KnowledgeUnavailable,
-    SearchResult,
-)
-from signalroom.knowledge.factory import build_knowledge_base
-from signalroom.knowledge.http import HttpKnowledgeBase
-from signalroom.knowledge.local import LocalKnowledgeBase
+from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .base import (
+        Hit,
+        KnowledgeAuthError,
+        KnowledgeBase,
+        KnowledgeError,
+        KnowledgeUnavailable,
+        SearchResult,
+    )
+    from .factory import build_knowledge_base
+    from .http import HttpKnowledgeBase
+    from .local import LocalKnowledgeBase
+
+# Names load on first use, so importing the package (as the CLI does) stays cheap.
+_EXPORTS = {
+    "Hit": ".base",
+    "KnowledgeAuthError": ".base",
+    "KnowledgeBase": ".base",
+    "KnowledgeError": ".base",
+    "KnowledgeUnavailable": ".base",
+    "SearchResult": ".base",
+    "build_knowledge_base": ".factory",
+    "HttpKnowledgeBase": ".http",
+    "LocalKnowledgeBase": ".local",
+}
 __all__ = [
     "Hit",
     "HttpKnowledgeBase",
@@ -28,3 +46,9 @@ __all__ = [
     "SearchResult",
     "build_knowledge_base",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(_EXPORTS[name], __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import asdict
 from typing import Annotated
 
@@ -41,6 +40,8 @@ def search(
     home: HomeOption = None,
     json: JsonFlag = False,
 ) -> None:
+    import asyncio
+
     from signalroom.config import load_settings
     from signalroom.knowledge import KnowledgeError, build_knowledge_base
 

@@ -82,3 +82,19 @@ class MemoryBuffer:
             row.revision,
             self.dropped_final,
         )
+
+
+def disk_error_kind(exc: BaseException) -> str:
+    """A short name for why the disk refused a write (counted in ``Outbox.errors``)."""
+    text = str(exc).lower()
+    for needle, kind in (
+        ("full", "disk_full"),
+        ("readonly", "read_only"),
+        ("read-only", "read_only"),
+        ("locked", "locked"),
+        ("busy", "locked"),
+        ("unable to open", "cannot_open"),
+    ):
+        if needle in text:
+            return kind
+    return type(exc).__name__

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
-import sqlite3
 import sys
 import time
 from pathlib import Path
@@ -91,9 +89,11 @@ def drain(
     ] = None,
     json_out: JsonFlag = False,
 ) -> None:
+    import asyncio
+
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    from signalroom.outbox.forward import ForwardResult
+    from signalroom.outbox.sender import ForwardResult, forward
     from signalroom.transports.registry import open_transport
 
     settings = _settings(home, queue_url=queue)
@@ -106,7 +106,7 @@ def drain(
     async def run(progress: Progress, task: Any) -> None:
         try:
             while True:
-                step = await outbox.forward(transport, batch_size=batch_size, max_batches=1)
+                step = await forward(outbox, transport, batch_size=batch_size, max_batches=1)
                 result.add(step)
                 progress.update(task, advance=step.sent + step.parked)
                 if step.failed or (step.sent + step.parked) == 0:
@@ -238,6 +238,8 @@ def _open(settings: Settings) -> Outbox:
 
 
 def _guard(outbox: Outbox, work: Any) -> Any:
+    import sqlite3
+
     try:
         return work()
     except (sqlite3.Error, OSError) as exc:

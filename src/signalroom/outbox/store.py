@@ -1,5 +1,8 @@
 """The agent-side durable spool: one SQLite row per record version, in WAL mode.
 
+Every SQL statement on the outbox's tables lives here (the layout: :mod:`signalroom.outbox.
+schema`); forwarding (:mod:`signalroom.outbox.sender`) and erasure call methods of ``Outbox``.
+
 ``append`` is the only call the agent makes. It is durable when it returns: WAL plus
 ``synchronous=FULL`` (the default) survives power loss, ``NORMAL`` survives a killed process
 but may lose the last commits on power loss. It never raises: when the disk is unusable
@@ -20,59 +23,53 @@ import sqlite3
 import threading
 import time
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from signalroom.config import OutboxSettings
-from signalroom.outbox.buffer import MemoryBuffer, PendingRow
+from signalroom.outbox import schema
+from signalroom.outbox.buffer import MemoryBuffer, PendingRow, disk_error_kind
+from signalroom.outbox.matching import Match, email_match
+from signalroom.outbox.sender import ForwardResult, forward
 from signalroom.record import known_major
 from signalroom.transports.envelope import encode_record
 
 if TYPE_CHECKING:
-    from signalroom.outbox.forward import ForwardResult
     from signalroom.record import SessionRecord
     from signalroom.transports.base import Transport
 
 log = logging.getLogger("signalroom.outbox")
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS versions (
-    seq        INTEGER PRIMARY KEY AUTOINCREMENT,
-    record_id  TEXT    NOT NULL,
-    revision   INTEGER NOT NULL,
-    complete   INTEGER NOT NULL,
-    created_at REAL    NOT NULL,
-    payload    BLOB    NOT NULL,
-    state      TEXT    NOT NULL CHECK (state IN ('pending','sent','parked','superseded')),
-    attempts   INTEGER NOT NULL DEFAULT 0,
-    last_error TEXT,
-    sent_at    REAL
-);
-CREATE INDEX IF NOT EXISTS versions_record ON versions (record_id, revision);
-CREATE INDEX IF NOT EXISTS versions_state ON versions (state, seq);
-"""
-
-# The state is decided inside the INSERT so that a stale revision never becomes pending.
-_INSERT = """
-INSERT INTO versions (record_id, revision, complete, created_at, payload, state)
-VALUES (?1, ?2, ?3, ?4, ?5, CASE WHEN EXISTS (
-    SELECT 1 FROM versions WHERE record_id = ?1 AND revision > ?2
-) THEN 'superseded' ELSE 'pending' END)
-"""
-_SUPERSEDE = """
-UPDATE versions SET state = 'superseded'
-WHERE record_id = ?1 AND revision <= ?2 AND seq < ?3 AND state = 'pending'
-"""
-
 # The newest version of every record; its state is the record's state.
-NEWEST = """
+_NEWEST = """
 SELECT * FROM (
     SELECT v.*, ROW_NUMBER() OVER (
         PARTITION BY record_id ORDER BY revision DESC, seq DESC) AS rank
     FROM versions v
 ) WHERE rank = 1
 """
+_PENDING = """
+SELECT v.seq, v.record_id, v.revision, v.attempts, p.payload
+FROM versions v JOIN payloads p USING (seq)
+WHERE v.state = 'pending' AND v.seq > ? ORDER BY v.seq LIMIT ?
+"""
+_MARK_SENT = (
+    "UPDATE versions SET state = 'sent', sent_at = ?, last_error = NULL "
+    "WHERE +state = 'pending' AND seq IN (SELECT value FROM json_each(?))"
+)
+_COUNT_ATTEMPT = (
+    "UPDATE versions SET attempts = attempts + 1, last_error = ? "
+    "WHERE seq IN (SELECT value FROM json_each(?))"
+)
+_PARK = "UPDATE versions SET state = 'parked', last_error = ? WHERE seq = ? AND state = 'pending'"
+_PARK_EXHAUSTED = (
+    "UPDATE versions SET state = 'parked', "
+    "last_error = 'gave up after ' || attempts || ' attempts: ' || ? "
+    "WHERE +state = 'pending' AND attempts >= ? AND seq IN (SELECT value FROM json_each(?)) "
+    "RETURNING seq"
+)
 
 
 def _unknown_major(version: str) -> str | None:
@@ -82,10 +79,13 @@ def _unknown_major(version: str) -> str | None:
     return f"schema_version {version!r} has a major this build does not know"
 
 
-_MARK_SENT = (
-    "UPDATE versions SET state = 'sent', sent_at = ?, last_error = NULL "
-    "WHERE seq = ? AND state = 'pending'"
-)
+def _counts(hits: list[tuple[int, str]]) -> dict[str, int]:
+    return {"versions": len(hits), "records": len({rid for _, rid in hits})}
+
+
+def _seq_list(seqs: Sequence[int]) -> str:
+    # one bound JSON array instead of one statement (or one placeholder) per row
+    return "[" + ",".join(str(int(s)) for s in seqs) + "]"
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,13 +98,7 @@ class OutboxStatus:
     oldest_pending_s: float | None
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "pending": self.pending,
-            "sent": self.sent,
-            "parked": self.parked,
-            "versions": self.versions,
-            "oldest_pending_s": self.oldest_pending_s,
-        }
+        return asdict(self)
 
 
 class Outbox:
@@ -141,7 +135,7 @@ class Outbox:
             try:
                 self._insert(self._connection(), row)
             except (sqlite3.Error, OSError) as exc:
-                self._count_error(_error_kind(exc), exc)
+                self._count_error(disk_error_kind(exc), exc)
                 self._drop_connection()
                 self._buffer.add(row)
 
@@ -163,23 +157,17 @@ class Outbox:
             return self._flush_buffer_locked()
 
     # -- forwarding ---------------------------------------------------------------------
-    async def forward(
-        self,
-        transport: Transport,
-        *,
-        batch_size: int | None = None,
-        max_batches: int | None = None,
-        retries: int = 3,
-    ) -> ForwardResult:
-        """Send pending newest versions; see :func:`signalroom.outbox.forward.forward`."""
-        from signalroom.outbox.forward import forward
+    async def forward(self, transport: Transport, **options: Any) -> ForwardResult:
+        """Send pending newest versions: :func:`signalroom.outbox.sender.forward` (its options:
+        ``batch_size``, ``max_batches``, ``retries``)."""
+        return await forward(self, transport, **options)
 
-        return await forward(
-            self, transport, batch_size=batch_size, max_batches=max_batches, retries=retries
-        )
+    def pending_batch(self, after: int, size: int) -> list[sqlite3.Row]:
+        """Pending versions after seq ``after``, oldest first, with their payloads."""
+        return self.execute(_PENDING, (after, size))
 
     def execute(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
-        """Run one statement in its own transaction (for the forwarder and the CLI)."""
+        """Run one statement in its own transaction (for the CLI and tests)."""
         with self._lock:
             conn = self._connection()
             try:
@@ -189,18 +177,8 @@ class Outbox:
                 self._drop_connection()
                 raise
 
-    def executemany(self, sql: str, rows: list[tuple[Any, ...]]) -> int:
-        with self._lock:
-            conn = self._connection()
-            try:
-                with conn:
-                    return conn.executemany(sql, rows).rowcount
-            except sqlite3.Error:
-                self._drop_connection()
-                raise
-
-    def mark_sent(self, seqs: list[int], at: float) -> None:
-        """Mark versions sent without an fsync of their own.
+    def mark_sent(self, seqs: Sequence[int], at: float) -> None:
+        """Mark versions sent, in one statement and without an fsync of their own.
 
         Losing a "sent" mark (power loss only; WAL keeps it across a process kill) means the
         record is sent again, which at-least-once delivery and idempotent stores absorb; the
@@ -212,7 +190,7 @@ class Outbox:
             try:
                 conn.execute("PRAGMA synchronous=NORMAL")
                 with conn:
-                    conn.executemany(_MARK_SENT, [(at, seq) for seq in seqs])
+                    conn.execute(_MARK_SENT, (at, _seq_list(seqs)))
             except sqlite3.Error:
                 self._drop_connection()
                 raise
@@ -220,12 +198,62 @@ class Outbox:
                 if self._conn is not None:
                     self._conn.execute(f"PRAGMA synchronous={self.settings.synchronous}")
 
+    def count_attempt(self, seqs: Sequence[int], error: str) -> None:
+        """One more failed try for each version of a batch, with the error."""
+        self.execute(_COUNT_ATTEMPT, (error, _seq_list(seqs)))
+
+    def park(self, seq: int, reason: str) -> None:
+        log.warning("outbox: parked version seq=%d: %s", seq, reason)
+        self.execute(_PARK, (reason, seq))
+
+    def park_exhausted(self, seqs: Sequence[int], error: str) -> int:
+        """Park the versions that used up ``max_attempts``; return how many."""
+        limit = self.settings.max_attempts
+        parked = self.execute(_PARK_EXHAUSTED, (error, limit, _seq_list(seqs)))
+        if parked:
+            log.warning(
+                "outbox: parked %d records after %d attempts: %s", len(parked), limit, error
+            )
+        return len(parked)
+
+    # -- erasure (``signalroom forget``) ------------------------------------------------------
+    def count_matching(self, match: Match) -> dict[str, int]:
+        """Versions (and distinct records) whose stored envelope ``match`` accepts."""
+        return _counts(self._matching(match))
+
+    def erase_matching(self, match: Match) -> dict[str, int]:
+        """Delete the versions (and payloads) ``match`` accepts; deleted bytes are zeroed and
+        the WAL folded in and truncated, so no copy stays on disk."""
+        with self._lock:
+            hits = self._matching(match)
+            self.execute("PRAGMA secure_delete = ON")
+            seqs = _seq_list([seq for seq, _ in hits])
+            self.execute(
+                "DELETE FROM versions WHERE seq IN (SELECT value FROM json_each(?))", (seqs,)
+            )
+            self.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return _counts(hits)
+
+    def count_email(self, email: str) -> dict[str, int]:
+        """Versions of records naming exactly ``email`` (case and spaces ignored)."""
+        return self.count_matching(email_match(email))
+
+    def erase_email(self, email: str) -> dict[str, int]:
+        return self.erase_matching(email_match(email))
+
+    def _matching(self, match: Match) -> list[tuple[int, str]]:
+        rows = self.execute(
+            "SELECT v.seq, v.record_id, v.created_at, p.payload "
+            "FROM versions v JOIN payloads p USING (seq) ORDER BY v.seq"
+        )
+        return [(r[0], r[1]) for r in rows if match(bytes(r[3]), r[2])]
+
     # -- reading and maintenance (CLI) ---------------------------------------------------
     def status(self) -> OutboxStatus:
         counts: Counter[str] = Counter()
         oldest: float | None = None
         for state, n, first in self.execute(
-            f"SELECT state, COUNT(*), MIN(created_at) FROM ({NEWEST}) GROUP BY state"
+            f"SELECT state, COUNT(*), MIN(created_at) FROM ({_NEWEST}) GROUP BY state"
         ):
             counts[state] = n
             if state == "pending":
@@ -245,7 +273,7 @@ class Outbox:
         states = ("parked", "sent") if include_sent else ("parked", "parked")
         sql = (
             "UPDATE versions SET state = 'pending', attempts = 0, last_error = NULL, "
-            f"sent_at = NULL WHERE seq IN (SELECT seq FROM ({NEWEST}) WHERE state IN (?, ?)"
+            f"sent_at = NULL WHERE seq IN (SELECT seq FROM ({_NEWEST}) WHERE state IN (?, ?)"
         )
         params: tuple[Any, ...] = states
         if record_id is not None:
@@ -274,12 +302,13 @@ class Outbox:
         return removed
 
     def newest_versions(self, state: str | None = None) -> list[sqlite3.Row]:
-        sql = f"SELECT * FROM ({NEWEST})"
+        """The newest version of every record (with its payload), oldest first."""
+        sql = f"SELECT n.*, p.payload FROM ({_NEWEST}) n JOIN payloads p USING (seq)"
         params: tuple[Any, ...] = ()
         if state is not None:
-            sql += " WHERE state = ?"
+            sql += " WHERE n.state = ?"
             params = (state,)
-        return self.execute(sql + " ORDER BY seq", params)
+        return self.execute(sql + " ORDER BY n.seq", params)
 
     def write_test(self) -> None:
         """Prove the file can be opened and write-locked (used by ``signalroom doctor``)."""
@@ -310,7 +339,7 @@ class Outbox:
                 conn.row_factory = sqlite3.Row
                 conn.execute("PRAGMA journal_mode=WAL")
                 conn.execute(f"PRAGMA synchronous={self.settings.synchronous}")
-                conn.executescript(_SCHEMA)
+                schema.ensure(conn)
             except sqlite3.Error:
                 conn.close()
                 raise
@@ -327,26 +356,29 @@ class Outbox:
 
     @staticmethod
     def _insert(conn: sqlite3.Connection, row: PendingRow) -> None:
+        # One statement in one transaction: the trigger behind ``schema.APPEND`` stores the
+        # version and its payload and supersedes older pending versions.
         with conn:
-            cur = conn.execute(
-                _INSERT,
-                (row.record_id, row.revision, int(row.complete), row.created_at, row.payload),
+            conn.execute(
+                schema.APPEND,
+                (
+                    row.record_id,
+                    row.revision,
+                    row.complete,
+                    row.created_at,
+                    row.payload,
+                    row.parked_reason,
+                ),
             )
-            conn.execute(_SUPERSEDE, (row.record_id, row.revision, cur.lastrowid))
-            if row.parked_reason is not None:
-                log.warning("outbox: parked %s: %s", row.record_id, row.parked_reason)
-                conn.execute(
-                    "UPDATE versions SET state = 'parked', last_error = ? "
-                    "WHERE seq = ? AND state = 'pending'",
-                    (row.parked_reason, cur.lastrowid),
-                )
+        if row.parked_reason is not None:
+            log.warning("outbox: parked %s: %s", row.record_id, row.parked_reason)
 
     def _flush_buffer_locked(self) -> bool:
         while (row := self._buffer.peek()) is not None:
             try:
                 self._insert(self._connection(), row)
             except (sqlite3.Error, OSError) as exc:
-                self._count_error(_error_kind(exc), exc)
+                self._count_error(disk_error_kind(exc), exc)
                 self._drop_connection()
                 return False
             self._buffer.pop()
@@ -364,18 +396,3 @@ class Outbox:
                 exc,
                 self.settings.memory_buffer,
             )
-
-
-def _error_kind(exc: BaseException) -> str:
-    text = str(exc).lower()
-    for needle, kind in (
-        ("full", "disk_full"),
-        ("readonly", "read_only"),
-        ("read-only", "read_only"),
-        ("locked", "locked"),
-        ("busy", "locked"),
-        ("unable to open", "cannot_open"),
-    ):
-        if needle in text:
-            return kind
-    return type(exc).__name__

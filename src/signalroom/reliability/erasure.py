@@ -181,15 +181,15 @@ def forget(
 # -- places -------------------------------------------------------------------------------------
 def erase_outbox(path: Path, subject: Subject) -> dict[str, int]:
     """Delete every outbox version whose record falls under ``subject``."""
-    with _sqlite(path) as db:
-        rows = db.execute("SELECT seq, record_id, created_at, payload FROM versions").fetchall()
-        hits = [
-            (seq, rid)
-            for seq, rid, created, payload in rows
-            if subject.matches_body(bytes(payload), _from_epoch(created))
-        ]
-        db.executemany("DELETE FROM versions WHERE seq = ?", [(seq,) for seq, _ in hits])
-    return {"versions": len(hits), "records": len({rid for _, rid in hits})}
+    from signalroom.outbox.store import Outbox
+
+    outbox = Outbox(path)
+    try:
+        return outbox.erase_matching(
+            lambda payload, created: subject.matches_body(payload, _from_epoch(created))
+        )
+    finally:
+        outbox.close()
 
 
 def erase_queue(url: str, subject: Subject) -> dict[str, int]:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, TextIO
 
 import typer
 
-from signalroom.cli_common import HomeOption
+from signalroom.cli_common import HomeOption, only_defaults
 from signalroom.console import fail
 
 if TYPE_CHECKING:
@@ -73,7 +73,6 @@ def detect_command(
     min_f1: MinF1Option = None,
     home: HomeOption = None,
 ) -> None:
-    from signalroom.config import load_settings
     from signalroom.signals.detector import Detector, default_detector
     from signalroom.signals.vocabulary import load_vocabulary
 
@@ -83,8 +82,7 @@ def detect_command(
         fail(
             "give either FILE or --score GOLD.jsonl, not both", hint="see signalroom detect --help"
         )
-    settings = load_settings(home)
-    extra = [p if p.is_absolute() else settings.home / p for p in settings.signals.vocabulary_files]
+    extra = _vocabulary_files(home)
     detector = Detector(load_vocabulary(extra)) if extra else default_detector()
     if score is not None:
         _score(detector, score, as_json=as_json, min_f1=min_f1)
@@ -105,6 +103,15 @@ def detect_command(
             hint="give a readable file, or '-' to read stdin",
             code=2,
         )
+
+
+def _vocabulary_files(home: Path | None) -> list[Path]:
+    if only_defaults(home):
+        return []  # the default settings name no extra vocabulary: skip loading them
+    from signalroom.config import load_settings
+
+    settings = load_settings(home)
+    return [p if p.is_absolute() else settings.home / p for p in settings.signals.vocabulary_files]
 
 
 def _score(detector: Detector, path: Path, *, as_json: bool, min_f1: float | None) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple, get_args
 
-from signalroom.record import Industry
+from signalroom.industries import Industry
 
 FIELDS: tuple[str, ...] = (
     "team_size",

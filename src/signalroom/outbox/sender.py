@@ -1,13 +1,15 @@
-"""Forwarding: pending newest versions → transport, marked sent only after the broker confirmed.
+"""One forwarding pass: pending versions → transport, marked sent only after the broker confirmed.
+
+(:mod:`signalroom.outbox.background` runs passes on a thread of its own for the agent worker.)
+Each batch is read in one query, published as one call (a pipeline for Redis), and its state
+updated in one statement; the store holds every SQL statement.
 
 Each batch is published with retries: ``tenacity`` supplies the exponential backoff with
 jitter between tries. Every failed try counts one attempt against each record of the batch;
-a record reaching ``OutboxSettings.max_attempts`` is parked with the last error. Records that
-can never be sent are parked at once, with the reason, before any publish:
-
-* larger than ``transport.max_message_bytes`` ("too large for redis: 300 KB > 256 KB");
-* an envelope that does not decode (corrupted row);
-* a record whose schema major this build does not know.
+a record reaching ``OutboxSettings.max_attempts`` is parked with the last error. An envelope
+larger than ``transport.max_message_bytes`` can never be sent and is parked at once, with the
+reason ("too large for redis: 300 KB > 256 KB"), before any publish; a record whose schema
+major this build does not know was parked at append.
 
 A forward stops at the first batch that still fails after its retries: the broker is
 likely down, and the remaining records keep their attempts for the next pass.
@@ -15,10 +17,10 @@ likely down, and the remaining records keep their attempts for the next pass.
 
 from __future__ import annotations
 
-import logging
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
 from tenacity import (
@@ -29,21 +31,34 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
+from signalroom.config import OutboxSettings
 from signalroom.errors import SignalroomError
 from signalroom.transports.base import OutgoingMessage
 
 if TYPE_CHECKING:
     import sqlite3
 
-    from signalroom.outbox.store import Outbox
     from signalroom.transports.base import Transport
 
-log = logging.getLogger("signalroom.outbox")
 
-_PENDING = """
-SELECT seq, record_id, revision, payload, attempts FROM versions
-WHERE state = 'pending' AND seq > ? ORDER BY seq LIMIT ?
-"""
+class Outbox(Protocol):
+    """What a pass needs of the store (``signalroom.outbox.store.Outbox``), named here so
+    this module does not import the store, which imports it."""
+
+    @property
+    def settings(self) -> OutboxSettings: ...
+
+    def flush_buffer(self) -> bool: ...
+
+    def pending_batch(self, after: int, size: int) -> list[sqlite3.Row]: ...
+
+    def mark_sent(self, seqs: Sequence[int], at: float) -> None: ...
+
+    def count_attempt(self, seqs: Sequence[int], error: str) -> None: ...
+
+    def park(self, seq: int, reason: str) -> None: ...
+
+    def park_exhausted(self, seqs: Sequence[int], error: str) -> int: ...
 
 
 @dataclass(slots=True)
@@ -76,7 +91,7 @@ async def forward(
     after = 0
     batches = 0
     while max_batches is None or batches < max_batches:
-        rows = outbox.execute(_PENDING, (after, size))
+        rows = outbox.pending_batch(after, size)
         if not rows:
             break
         after = rows[-1]["seq"]
@@ -106,7 +121,7 @@ def _park_unsendable(
         if reason is None:
             sendable.append(row)
             continue
-        park(outbox, row["seq"], reason)
+        outbox.park(row["seq"], reason)
         result.parked += 1
     return sendable
 
@@ -126,29 +141,18 @@ def unsendable_reason(payload: bytes, transport: Transport) -> str | None:
     return None
 
 
-def park(outbox: Outbox, seq: int, reason: str) -> None:
-    log.warning("outbox: parked version seq=%d: %s", seq, reason)
-    outbox.execute(
-        "UPDATE versions SET state = 'parked', last_error = ? WHERE seq = ? AND state = 'pending'",
-        (reason, seq),
-    )
-
-
 async def _publish_with_retries(
     outbox: Outbox, transport: Transport, rows: list[sqlite3.Row], retries: int
 ) -> str | None:
     """Publish one batch; return None when confirmed, else the last error."""
     batch = [OutgoingMessage(id=row["record_id"], body=row["payload"]) for row in rows]
-    seqs = [(row["seq"],) for row in rows]
+    seqs = [row["seq"] for row in rows]
     # Retry in this call only while no record of the batch has used up its attempts.
     attempts = max(row["attempts"] for row in rows)
 
     def count_attempt(exc: BaseException) -> bool:
         nonlocal attempts
-        outbox.executemany(
-            "UPDATE versions SET attempts = attempts + 1, last_error = ? WHERE seq = ?",
-            [(_describe(exc), seq) for (seq,) in seqs],
-        )
+        outbox.count_attempt(seqs, _describe(exc))
         attempts += 1
         retryable = getattr(exc, "retryable", True) is not False
         return retryable and attempts < outbox.settings.max_attempts
@@ -172,17 +176,7 @@ async def _publish_with_retries(
 
 
 def _park_exhausted(outbox: Outbox, rows: list[sqlite3.Row], error: str) -> int:
-    limit = outbox.settings.max_attempts
-    parked = outbox.execute(
-        "UPDATE versions SET state = 'parked', "
-        "last_error = 'gave up after ' || attempts || ' attempts: ' || ? "
-        f"WHERE state = 'pending' AND attempts >= ? AND seq IN ({','.join('?' * len(rows))}) "
-        "RETURNING seq",
-        (error, limit, *[row["seq"] for row in rows]),
-    )
-    if parked:
-        log.warning("outbox: parked %d records after %d attempts: %s", len(parked), limit, error)
-    return len(parked)
+    return outbox.park_exhausted([row["seq"] for row in rows], error)
 
 
 def _describe(exc: BaseException) -> str:

@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 from tenacity import AsyncRetrying, retry_if_exception_type, wait_exponential_jitter
 
-from signalroom.outbox.forward import ForwardResult
+from signalroom.outbox.sender import ForwardResult, forward
 from signalroom.outbox.store import Outbox
 from signalroom.transports.base import Transport
 
@@ -124,7 +124,7 @@ class Forwarder:
 
     async def _pass(self, transport: Transport) -> None:
         try:
-            result = await self.outbox.forward(transport, retries=1)
+            result = await forward(self.outbox, transport, retries=1)
         except Exception as exc:  # the outbox file itself failed; keep the thread alive
             log.error("outbox forward pass failed: %s", exc)
             raise _PassFailed(str(exc)) from exc
