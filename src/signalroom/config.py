@@ -58,6 +58,8 @@ class AgentSettings(_Section):
     product_dir: Path | None = None
     stt: str = "deepgram/nova-3"
     llm: str = "openai/gpt-4.1-mini"
+    #: Any OpenAI-compatible server (Ollama, vLLM, LM Studio) for an ``openai/<model>`` LLM.
+    llm_base_url: str | None = None
     tts: str = "cartesia/sonic-2"
     vad: str = "silero"
     turn_detection: str = "multilingual"

@@ -54,10 +54,28 @@ def test_start_lists_every_missing_key_in_one_message(tmp_path: Path) -> None:
 
 
 def test_console_needs_model_keys_but_no_livekit_server(tmp_path: Path) -> None:
-    result = _run(["agent", "console", "--text"], tmp_path)
+    result = _run(["agent", "console"], tmp_path)
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "OPENAI_API_KEY" in result.stderr and "DEEPGRAM_API_KEY" in result.stderr
     assert "LIVEKIT_URL" not in result.stderr
+
+
+def test_console_text_needs_only_the_llm_key(tmp_path: Path) -> None:
+    result = _run(["agent", "console", "--text"], tmp_path)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "OPENAI_API_KEY" in result.stderr
+    for name in ("DEEPGRAM_API_KEY", "CARTESIA_API_KEY", "LIVEKIT_URL", "portaudio"):
+        assert name not in result.stderr
+
+
+def test_download_files_downloads_for_the_configured_plugins(tmp_path: Path) -> None:
+    (tmp_path / "signalroom.toml").write_text(
+        '[agent]\nstt = "none"\ntts = "none"\nvad = "silero"\n'
+    )
+    result = _run(["agent", "download-files"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "configured plugins: livekit.plugins.openai" in result.stderr
+    assert "downloading files for livekit.plugins.openai" in result.stderr
 
 
 def test_agent_help_lists_the_worker_commands() -> None:
@@ -67,7 +85,7 @@ def test_agent_help_lists_the_worker_commands() -> None:
 
     result = CliRunner().invoke(app, ["agent", "--help"])
     assert result.exit_code == 0
-    for name in ("console", "start", "dev", "download-files"):
+    for name in ("chat", "console", "start", "dev", "download-files"):
         assert name in result.stdout
 
 
@@ -123,3 +141,47 @@ def test_simulate_delivers_a_call_like_the_demo(tmp_path: Path) -> None:
     finally:
         con.close()
     assert rows == [(record["record_id"], True)]
+
+
+@pytest.mark.slow
+def test_dev_runs_the_worker_through_livekits_current_launcher(tmp_path: Path) -> None:
+    """`python -m livekit.agents start --dev` on our AgentServer: no deprecated CLI on the way."""
+    import signal
+    import time
+
+    (tmp_path / "signalroom.toml").write_text(
+        '[agent]\nllm_base_url = "http://127.0.0.1:9/v1"\nstt = "none"\ntts = "none"\n'
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ALL_KEYS}
+    env.update(
+        SIGNALROOM_HOME=str(tmp_path),
+        LIVEKIT_URL="ws://127.0.0.1:9",  # nothing listens: the worker keeps trying to register
+        LIVEKIT_API_KEY="key",
+        LIVEKIT_API_SECRET="secret",
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-W", "always::DeprecationWarning", "-m", "signalroom", "agent", "dev"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+    )
+    lines: list[str] = []
+    try:
+        assert proc.stdout is not None
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            if not line:
+                break
+            lines.append(line)
+            if "preloading plugins" in line:  # the worker is up, its plugins registered
+                break
+        assert any("preloading plugins" in line for line in lines), "".join(lines)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=60)
+    output = "".join(lines) + out
+    assert "starting worker" in output and "plugin registered" in output
+    assert "livekit.plugins.openai" in output
+    assert "deprecated" not in output.lower(), output

@@ -6,7 +6,7 @@ import pytest
 from livekit.agents import ToolError
 
 from signalroom.agent import normalize_signal, opening_line
-from signalroom.agent.models import parse_model, required_env
+from signalroom.agent.models import parse_model, plugin_modules, required_env
 from signalroom.config import AgentSettings
 from signalroom.errors import ConfigError
 
@@ -51,3 +51,43 @@ def test_model_strings() -> None:
         "OPENAI_API_KEY",
         "CARTESIA_API_KEY",
     ]
+
+
+def test_llm_providers_and_their_keys() -> None:
+    assert parse_model("llm", "anthropic/claude-haiku-4-5").env_key == "ANTHROPIC_API_KEY"
+    assert parse_model("llm", "groq/llama-3.3-70b-versatile").env_key == "GROQ_API_KEY"
+    with pytest.raises(ConfigError, match="no plugin"):
+        parse_model("stt", "anthropic/claude-haiku-4-5")
+
+
+def test_an_openai_compatible_endpoint_needs_no_key() -> None:
+    local = AgentSettings(llm="openai/llama3.1", llm_base_url="http://localhost:11434/v1")
+    assert required_env(local, needs_server=False, text_only=True) == []
+    assert required_env(local, needs_server=False) == ["DEEPGRAM_API_KEY", "CARTESIA_API_KEY"]
+    with pytest.raises(ConfigError, match="needs an 'openai/<model>' LLM"):
+        parse_model("llm", "anthropic/claude-haiku-4-5", base_url="http://localhost:8000/v1")
+
+
+def test_text_only_agents_need_no_speech_plugins() -> None:
+    text = AgentSettings(stt="none", tts="none", llm="groq/llama-3.3-70b-versatile")
+    assert plugin_modules(text) == ["livekit.plugins.groq"]
+    assert required_env(text, needs_server=True) == [
+        "LIVEKIT_URL",
+        "LIVEKIT_API_KEY",
+        "LIVEKIT_API_SECRET",
+        "GROQ_API_KEY",
+    ]
+    assert plugin_modules(AgentSettings()) == [
+        "livekit.plugins.deepgram",
+        "livekit.plugins.openai",
+        "livekit.plugins.cartesia",
+        "livekit.plugins.silero",
+    ]
+
+
+def test_an_endpoint_is_an_http_url_and_its_password_never_shows() -> None:
+    with pytest.raises(ConfigError, match="is not an http"):
+        parse_model("llm", "openai/llama3.1", base_url="localhost:11434")
+    spec = parse_model("llm", "openai/llama3.1", base_url="https://u:s3cret@llm.example/v1")
+    assert "s3cret" not in spec.label and "s3cret" not in spec.endpoint
+    assert spec.label == "openai/llama3.1 at https://u:***@llm.example/v1"

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 import os
 import threading
 import time
@@ -123,3 +124,58 @@ def test_hold_is_bounded_in_time(tmp_path: Path, seed_record_dict: dict[str, Any
     # With no time to hold, every queued batch opens (and closes) the file itself.
     assert _queued_batches(warehouse, [items[1:2], items[2:3]]) == 3
     assert warehouse.count("sessions") == 3
+
+
+def test_batches_in_flight_share_one_open_then_release(
+    tmp_path: Path, seed_record_dict: dict[str, Any]
+) -> None:
+    path = tmp_path / "w.duckdb"
+    # No time bound on holding here: what is tested is when the file is let go.
+    warehouse = DuckDBWarehouse(f"duckdb://{path}", hold_s=3600.0)
+    items = _analyzed(seed_record_dict, 2)
+    opened: list[int] = []
+    real_open = warehouse._open
+
+    def counting_open() -> duckdb.DuckDBPyConnection:
+        opened.append(1)
+        return real_open()
+
+    warehouse._open = counting_open  # type: ignore[method-assign]
+
+    async def two_batches() -> bool:
+        async with warehouse.batch_in_flight():
+            async with warehouse.batch_in_flight():
+                await warehouse.apply(items[:1])
+            # The first batch is done, the second still in flight: the file stays open for it.
+            held_between = warehouse._held is not None
+            await warehouse.apply(items[1:])
+        return held_between
+
+    assert asyncio.run(two_batches())
+    assert len(opened) == 1
+    # No batch in flight any more: the file is closed and a reader gets in at once.
+    reader = duckdb.connect(str(path), read_only=True)
+    try:
+        assert reader.execute("SELECT count(*) FROM sessions").fetchone() == (2,)
+    finally:
+        reader.close()
+
+
+def test_one_batch_mixing_new_stored_and_older_revisions(
+    tmp_path: Path, seed_record_dict: dict[str, Any]
+) -> None:
+    warehouse = DuckDBWarehouse(f"duckdb://{tmp_path / 'w.duckdb'}")
+
+    def item(record_id: str, revision: int) -> AnalyzedSession:
+        record = decode_record({**seed_record_dict, "record_id": record_id, "revision": revision})
+        return AnalyzedSession(record, run_analyzers(record, default_analyzers()))
+
+    warehouse.apply_sync([item("kept", 3), item("replaced", 1)])
+    result = warehouse.apply_sync([item("kept", 2), item("replaced", 2), item("new", 1)])
+    assert sorted(result.applied) == ["new", "replaced"]
+    assert result.stale == ["kept"]
+    with duckdb.connect(str(warehouse.path), read_only=True) as reader:
+        revisions = reader.execute("SELECT record_id, revision FROM sessions").fetchall()
+        facts = reader.execute("SELECT count(*) FROM session_facts").fetchone()
+    assert sorted(revisions) == [("kept", 3), ("new", 1), ("replaced", 2)]
+    assert facts == (3,)

@@ -14,7 +14,7 @@ from signalroom.record import decode_record
 from signalroom.transports.base import OutgoingMessage
 from signalroom.transports.envelope import encode_record
 from signalroom.transports.memory import MemoryTransport, queue_state
-from tests.destinations.conftest import pg_url
+from tests.destinations.conftest import pg_url, warehouse_url
 
 
 class RecordingSink(Destination):
@@ -57,4 +57,10 @@ def dead(queue: MemoryTransport) -> list[str]:
     return [reason for _, reason in queue_state(queue.name).dead]
 
 
-__all__ = ["DestinationError", "DestinationRejectedError", "RecordingSink", "pg_url"]
+__all__ = [
+    "DestinationError",
+    "DestinationRejectedError",
+    "RecordingSink",
+    "pg_url",
+    "warehouse_url",
+]

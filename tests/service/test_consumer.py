@@ -69,7 +69,7 @@ async def test_undecodable_messages_are_dead_lettered_with_reason(
 ) -> None:
     envelope = json.loads(record_body(seed_record_dict))
     unknown_major = {**envelope, "data": {**envelope["data"], "schema_version": "7.0"}}
-    invalid = {**envelope, "data": {**envelope["data"], "team": 3}}
+    invalid = {**envelope, "data": {**envelope["data"], "revision": -3}}
     bad_b64 = {k: v for k, v in envelope.items() if k != "data"} | {"data_base64": "%%%"}
     await publish(
         queue,
@@ -85,7 +85,7 @@ async def test_undecodable_messages_are_dead_lettered_with_reason(
     assert stats.dead_lettered == 5 and stats.applied == 1
     assert reasons[0].startswith("InvalidRecordError: message is not a JSON envelope")
     assert reasons[1].startswith("UnknownSchemaVersionError: schema_version '7.0'")
-    assert reasons[2].startswith("InvalidRecordError: invalid record: team:")
+    assert reasons[2].startswith("InvalidRecordError: invalid record: revision:")
     assert "data_base64 cannot be decoded" in reasons[3]
 
 

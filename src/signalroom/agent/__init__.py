@@ -1,8 +1,9 @@
 """The LiveKit sales agent: instructions, tools (knowledge search, booking, signals, notes).
 
-``SalesAgent`` runs in any ``AgentSession``; ``signalroom.agent.worker`` is the LiveKit worker
-entry point behind ``signalroom agent console|start|dev|download-files``. Names load lazily so
-the CLI starts without importing LiveKit.
+``SalesAgent`` runs in any ``AgentSession``; ``signalroom.agent.call`` assembles one call (agent,
+recorder, outbox) for both ``signalroom.agent.worker``, the LiveKit worker behind
+``signalroom agent console|start|dev|download-files``, and ``signalroom agent chat``. Names load
+lazily so the CLI starts without importing LiveKit.
 """
 
 from __future__ import annotations

@@ -1,6 +1,13 @@
 """The LiveKit worker: ``AgentServer`` with one ``rtc_session`` running :class:`SalesAgent`.
 
-Each call gets a :class:`~signalroom.collect.SessionRecorder` whose sink is the home's outbox:
+Launched the way livekit-agents 1.8.9 launches any server (``python -m livekit.agents start``,
+see :mod:`signalroom.agent.commands`). The configured plugins are imported right here, at module
+import, because LiveKit registers plugins only on a process's main thread: the CLI imports this
+module on its main thread, and each job process does so when it loads the entrypoint.
+
+``prewarm`` does everything blocking once per process, before any call: settings, knowledge
+index, the signal detector's tables, the VAD model, the outbox and its forwarder thread. Each
+call gets a :class:`~signalroom.collect.SessionRecorder` whose sink is the home's outbox:
 checkpoints while the call runs, the final record at the session's close event, and again
 through ``on_session_end`` (which also runs after abrupt closes) if close never came. Settings
 come from ``$SIGNALROOM_HOME`` (``signalroom agent ...`` sets it for the job processes).
@@ -9,41 +16,39 @@ come from ``$SIGNALROOM_HOME`` (``signalroom agent ...`` sets it for the job pro
 from __future__ import annotations
 
 import logging
-from typing import Any
 
-from livekit.agents import AgentServer, AgentSession, JobContext, JobProcess
+from livekit.agents import AgentServer, AgentSession, JobContext, JobProcess, room_io
 
-from signalroom.collect import SessionRecorder
-from signalroom.config import Settings, load_settings
+from signalroom.config import load_settings
 
-from .models import build_models
-from .sales_agent import SalesAgent
+from .call import Call, CallParts, open_call, prepare
+from .models import import_plugins, is_text_only, turn_handling
 
 logger = logging.getLogger("signalroom.agent")
 
-#: Live recorders of this process, by job id, for ``on_session_end``.
-_recorders: dict[str, SessionRecorder] = {}
+_settings = load_settings()
+#: The plugins this deployment uses, registered on the main thread at import (LiveKit's rule).
+PLUGINS = import_plugins(_settings.agent)
+
+#: Live calls of this process, by job id, for ``on_session_end``.
+calls: dict[str, Call] = {}
 
 
 def prewarm(proc: JobProcess) -> None:
-    """Per-process setup, before any call: settings, knowledge index, outbox and forwarder.
+    """Per-process setup, before any call: everything that would block the event loop.
 
     One outbox and one forwarder thread per worker process: calls append in milliseconds and
     the forwarder sends to the queue in the background, so no call ever waits on the network.
     """
-    from signalroom.knowledge import build_knowledge_base
     from signalroom.outbox import Forwarder, Outbox
-    from signalroom.privacy import privacy_transform
 
     settings = load_settings()
-    proc.userdata["settings"] = settings
-    proc.userdata["knowledge"] = build_knowledge_base(settings.knowledge)
+    proc.userdata["parts"] = prepare(settings)
     outbox = Outbox(settings.outbox_path, settings.outbox)
     forwarder = Forwarder(outbox, settings.resolved_queue_url)
     forwarder.start()
     proc.userdata["outbox"] = outbox
     proc.userdata["forwarder"] = forwarder
-    proc.userdata["transform"] = privacy_transform(settings)
 
 
 server = AgentServer(setup_fnc=prewarm)
@@ -51,59 +56,48 @@ server = AgentServer(setup_fnc=prewarm)
 
 async def on_session_end(ctx: JobContext) -> None:
     """Final record for calls that ended without a ``close`` event, then wait for the sink."""
-    recorder = _recorders.pop(ctx.job.id, None)
-    if recorder is None:
+    call = calls.pop(ctx.job.id, None)
+    if call is None:
         return
     try:
         report = ctx.make_session_report()
-        recorder.absorb_usage(report.model_usage or [])
+        call.recorder.absorb_usage(report.model_usage or [])
     except RuntimeError as exc:  # no session was started: nothing more to learn
         logger.debug("no session report: %s", exc)
-    await recorder.aclose("job_shutdown")
+    await call.recorder.aclose("job_shutdown")
 
 
-@server.rtc_session(agent_name=load_settings().agent.name, on_session_end=on_session_end)
+@server.rtc_session(agent_name=_settings.agent.name, on_session_end=on_session_end)
 async def entrypoint(ctx: JobContext) -> None:
-    from signalroom.booking import build_booking_backend
-    from signalroom.outbox import Outbox
-    from signalroom.privacy import privacy_transform
+    parts: CallParts | None = ctx.proc.userdata.get("parts")
+    if parts is None:  # a process started without prewarm (tests, custom servers)
+        logger.warning("no prewarm for this process: preparing the call on the event loop")
+        parts = prepare(load_settings())
+        ctx.proc.userdata["parts"] = parts
+    settings = parts.settings
+    outbox = ctx.proc.userdata.get("outbox")
+    if outbox is None:
+        from signalroom.outbox import Outbox
 
-    settings: Settings = ctx.proc.userdata.get("settings") or load_settings()
-    knowledge: Any = ctx.proc.userdata.get("knowledge")
-    if knowledge is None:
-        from signalroom.knowledge import build_knowledge_base
-
-        knowledge = build_knowledge_base(settings.knowledge)
-    outbox: Outbox = ctx.proc.userdata.get("outbox") or Outbox(
-        settings.outbox_path, settings.outbox
-    )
-    transform = ctx.proc.userdata.get("transform") or privacy_transform(settings)
-    agent = SalesAgent(
-        knowledge=knowledge,
-        booking=build_booking_backend(settings.booking, settings.home),
-        settings=settings.agent,
-        booking_settings=settings.booking,
-        knowledge_top_k=settings.knowledge.top_k,
-    )
+        outbox = ctx.proc.userdata["outbox"] = Outbox(settings.outbox_path, settings.outbox)
     session: AgentSession[None] = AgentSession(
-        **build_models(settings.agent), max_tool_steps=settings.agent.max_tool_steps
+        **parts.models,
+        turn_handling=turn_handling(settings.agent),
+        max_tool_steps=settings.agent.max_tool_steps,
     )
-    recorder = SessionRecorder(
+    room = ctx.job.room.name or ctx.room.name
+    call = open_call(
+        parts,
         session,
-        room=ctx.room.name,
-        session_id=ctx.room.name or ctx.job.id,
-        agent_name=settings.agent.name,
+        session_id=room or ctx.job.id,
+        room=room,
         sink=outbox.append,
-        transform=transform,
-        checkpoint_interval_s=(
-            settings.agent.checkpoint_interval_s or settings.outbox.checkpoint_interval_s
-        ),
-        keep_transcript=settings.agent.keep_transcript,
-        annotations=agent.annotations,
         metadata={"job_id": ctx.job.id, "mode": "livekit"},
     )
-    _recorders[ctx.job.id] = recorder
-    await session.start(agent=agent, room=ctx.room)
+    calls[ctx.job.id] = call
+    # a text-only agent (stt and tts 'none') answers the room's chat and publishes no audio
+    audio = not is_text_only(settings.agent)
+    options = room_io.RoomOptions(audio_input=audio, audio_output=audio)
+    await session.start(agent=call.agent, room=ctx.room, room_options=options)
     participant = await ctx.wait_for_participant()
-    # hashed (or kept) by the privacy policy's participant_identity rule in ``transform``
-    recorder.set_participant(participant.identity, hashed=False)
+    call.recorder.set_participant(participant.identity, hashed=False)

@@ -34,7 +34,8 @@ class Check:
 def register(app: typer.Typer) -> None:
     app.command(
         "doctor",
-        help="Check the configuration and reach the outbox, queue, warehouse and destinations."
+        help="Check the configuration and reach the outbox, queue, warehouse and destinations, "
+        "and the agent's models, keys and LLM endpoint."
         "\n\nExample: signalroom doctor --home ./signalroom-demo",
     )(doctor)
 
@@ -75,7 +76,15 @@ def run_checks(home: Path | None, **overrides: str | None) -> list[Check]:
     checks.append(asyncio.run(_check_queue(settings.resolved_queue_url)))
     checks.append(_check_warehouse(settings.resolved_warehouse_url))
     checks += _check_destinations(settings)
+    checks += _check_agent(settings)
     return checks
+
+
+def _check_agent(settings: Settings) -> list[Check]:
+    """The agent's models, plugins, keys and LLM endpoint (signalroom.agent.doctor)."""
+    from signalroom.agent.doctor import agent_checks
+
+    return [Check(c.part, c.status, c.detail, c.hint) for c in agent_checks(settings.agent)]
 
 
 def _check_outbox(settings: Settings) -> Check:
@@ -134,7 +143,17 @@ def _queue_hint(url: str) -> str:
 
 
 def _check_warehouse(url: str) -> Check:
+    from signalroom.destinations.warehouse import duckdb_path, postgres_url
+    from signalroom.errors import ConfigError
+
     shown = _redact(url)
+    try:  # the one URL parser first: a malformed URL is named by its part
+        if url.startswith("duckdb:"):
+            duckdb_path(url)
+        elif url.startswith("postgres"):
+            postgres_url(url)
+    except ConfigError as exc:
+        return Check("warehouse", "FAIL", str(exc), exc.hint)
     if url.startswith("duckdb://"):
         return _check_duckdb(Path(url.removeprefix("duckdb://")), shown)
     if url.startswith(("postgresql://", "postgres://")):
@@ -195,10 +214,6 @@ def _check_destinations(settings: Settings) -> list[Check]:
 
 
 def _redact(url: str) -> str:
-    from urllib.parse import urlsplit, urlunsplit
+    from signalroom.urls import redact_url  # the one redaction, safe on a malformed URL
 
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+    return redact_url(url)

@@ -75,7 +75,9 @@ class WarehouseTarget:
 
             return cls(url=url, dialect="duckdb", path=duckdb_path(url))
         if scheme in ("postgresql", "postgres"):
-            return cls(url=url, dialect="postgres")
+            from signalroom.destinations.warehouse import postgres_url
+
+            return cls(url=postgres_url(url), dialect="postgres")  # refused if malformed
         raise ConfigError(
             f"unsupported warehouse URL scheme {scheme!r} in {url!r}",
             hint="use duckdb:///path/warehouse.duckdb or postgresql://user@host/db",

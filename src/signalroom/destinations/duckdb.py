@@ -1,12 +1,13 @@
 """DuckDB warehouse: the embedded default, one file, one writer process.
 
-The file is opened only for the length of one batch and closed right after, so the dashboard can
-open it read-only between batches (DuckDB refuses readers while a writer holds it). One exception
-keeps a backlog fast: when another batch of this process is already waiting to write, the file
-stays open for it, for at most ``HOLD_S`` seconds from opening, and is closed as soon as no batch
-waits. Closing checkpoints the write-ahead log into the file (with an fsync), which costs about as
-much as writing the batch itself; a draining backlog pays it once per second instead of once per
-batch, and nothing changes when records arrive as calls end.
+DuckDB refuses readers (the dashboard) while a writer holds the file, so the file is open only
+while the service has work for it. The consumer marks each batch in flight
+(:meth:`DuckDBWarehouse.batch_in_flight`, from decoding to acking); while another batch is in
+flight or waiting to write, the connection stays open after a write, for at most ``HOLD_S``
+seconds from opening, and it is closed as soon as no batch is in flight or waiting. Closing
+checkpoints the write-ahead log into the file (with an fsync), which costs about as much as
+writing the batch itself; a draining backlog pays it about once per second instead of once per
+batch, and a service without backlog closes the file after every batch, as before.
 
 The service also holds an advisory lock file next to the database (``<file>.service.lock``,
 fcntl.flock): a second service on the same file stops with a clear message instead of fighting
@@ -20,16 +21,17 @@ import fcntl
 import os
 import threading
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import IO, Any
 
 import duckdb
 from tenacity import Retrying, retry_if_exception, stop_after_delay, wait_exponential
 
+from signalroom.destinations.rows import SESSIONS, columns_of
 from signalroom.destinations.schema import DUCKDB_TYPES
-from signalroom.destinations.sql import SqlWarehouse
+from signalroom.destinations.sql import SqlWarehouse, upsert_sql
 from signalroom.destinations.warehouse import duckdb_path
 from signalroom.errors import DestinationError, WarehouseLockedError
 
@@ -57,11 +59,12 @@ class DuckDBWarehouse(SqlWarehouse):
         self._mutex = threading.RLock()
         self._migrated = False
         self._lock_file: IO[str] | None = None
-        # A connection kept open for a waiting batch (see the module docstring), and how many
-        # threads wait for the mutex.
+        # A connection kept open for batches to come (see the module docstring), how many
+        # threads wait for the mutex and how many of the consumer's batches are in flight.
         self._held: duckdb.DuckDBPyConnection | None = None
         self._held_since = 0.0
         self._waiting = 0
+        self._in_flight = 0
         self._waiting_lock = threading.Lock()
 
     def acquire_writer_lock(self) -> None:
@@ -112,7 +115,9 @@ class DuckDBWarehouse(SqlWarehouse):
                     self._migrated = True
                 yield conn
                 with self._waiting_lock:
-                    keep = self._waiting > 0 and time.monotonic() - self._held_since < self.hold_s
+                    keep = (self._waiting > 0 or self._in_flight > 0) and (
+                        time.monotonic() - self._held_since < self.hold_s
+                    )
             finally:
                 if keep and self._held is None:
                     self._held = conn
@@ -120,6 +125,26 @@ class DuckDBWarehouse(SqlWarehouse):
                     conn.close()
         finally:
             self._mutex.release()
+
+    @asynccontextmanager
+    async def batch_in_flight(self) -> AsyncIterator[None]:
+        with self._waiting_lock:
+            self._in_flight += 1
+        try:
+            yield
+        finally:
+            with self._waiting_lock:
+                self._in_flight -= 1
+            if self._held is not None:
+                await asyncio.to_thread(self._release_if_idle)
+
+    def _release_if_idle(self) -> None:
+        # Under the writers' mutex: a batch that started meanwhile finds the connection held.
+        with self._mutex:
+            with self._waiting_lock:
+                idle = self._in_flight == 0 and self._waiting == 0
+            if idle:
+                self._release_held()
 
     async def close(self) -> None:
         await asyncio.to_thread(self._release_held)
@@ -164,7 +189,7 @@ class DuckDBWarehouse(SqlWarehouse):
     def _execute(self, conn: Any, sql: str, params: Sequence[Any] = ()) -> Any:
         return conn.execute(sql.replace("%s", "?"), list(params))
 
-    def _stored_revisions(self, conn: Any, ids: list[str]) -> dict[str, int] | None:
+    def _stored_revisions(self, conn: Any, ids: list[str]) -> dict[str, int]:
         # DuckDB's RETURNING cannot tell an insert from an update, and costs about as much as
         # the insert itself: read the stored revisions instead (this process is the only
         # writer, and the read is in the upsert's transaction).
@@ -174,6 +199,26 @@ class DuckDBWarehouse(SqlWarehouse):
             [ids],
         ).fetchall()
         return dict(found)
+
+    def _upsert_sessions(self, conn: Any, rows: list[tuple[Any, ...]]) -> tuple[set[str], set[str]]:
+        # This process is the only writer and reads the stored revisions in the write's
+        # transaction, so records not stored yet take a plain INSERT: DuckDB's ON CONFLICT
+        # path costs about twice as much per row. Stored ones keep the shared upsert and its
+        # newer-revision-wins WHERE.
+        if not rows:
+            return set(), set()
+        stored = self._stored_revisions(conn, [r[0] for r in rows])
+        fresh = [r for r in rows if r[0] not in stored]
+        newer = [r for r in rows if r[0] in stored and stored[r[0]] < r[2]]
+        self._insert(conn, SESSIONS, fresh)
+        if newer:
+            self._execute(
+                conn,
+                upsert_sql(self._values_of(SESSIONS)),
+                columns_of(newer, len(SESSIONS.columns)),
+            )
+        replaced = {r[0] for r in newer}
+        return {r[0] for r in fresh} | replaced, replaced
 
     def exists(self) -> bool:
         return Path(self.path).exists()

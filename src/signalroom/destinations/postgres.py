@@ -19,6 +19,7 @@ import psycopg
 
 from signalroom.destinations.schema import POSTGRES_TYPES
 from signalroom.destinations.sql import SqlWarehouse
+from signalroom.destinations.warehouse import postgres_url
 from signalroom.errors import DestinationError
 
 #: Any constant works; it only has to be the same in every service that migrates.
@@ -33,7 +34,7 @@ class PostgresWarehouse(SqlWarehouse):
 
     def __init__(self, url: str, *, pool_size: int = 8, connect_timeout_s: int = 5) -> None:
         super().__init__(url)
-        self._conninfo = url
+        self._conninfo = postgres_url(url)
         self._timeout = connect_timeout_s
         self._idle: queue.LifoQueue[psycopg.Connection[Any]] = queue.LifoQueue(maxsize=pool_size)
         self._migrated = False

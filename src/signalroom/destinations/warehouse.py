@@ -13,13 +13,13 @@ batch, and replace that record's child rows as a whole (see docs/warehouse.md).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from abc import abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from signalroom.destinations.base import AnalyzedSession, Destination, log
 from signalroom.errors import (
@@ -29,6 +29,7 @@ from signalroom.errors import (
     SignalroomError,
 )
 from signalroom.record import SessionRecord
+from signalroom.urls import parse_url, url_scheme
 
 
 @dataclass(slots=True)
@@ -79,6 +80,12 @@ class Warehouse(Destination):
         finally:
             self.last_latency_s = time.perf_counter() - started
             log.debug("applied %d sessions to %s", len(batch), self.name)
+
+    @contextlib.asynccontextmanager
+    async def batch_in_flight(self) -> AsyncIterator[None]:
+        """Mark a batch of the consumer on its way to :meth:`apply` (being analyzed, written,
+        acked): a backend may keep its connection open while any is. The default does nothing."""
+        yield
 
     async def _write(self, batch: Sequence[AnalyzedSession]) -> None:
         await asyncio.to_thread(self.apply_sync, batch, ())
@@ -148,15 +155,32 @@ class Warehouse(Destination):
 
 def duckdb_path(url: str) -> Path:
     """``duckdb:///abs/path`` → ``/abs/path``; ``duckdb://rel/path`` → ``$PWD/rel/path``."""
-    parts = urlsplit(url)
-    raw = parts.netloc + parts.path
+    parts = parse_url(
+        url, kind="warehouse URL", authority="path", example="duckdb:///srv/warehouse.duckdb"
+    )
+    raw = parts.authority + parts.path
     if not raw or raw == "/":
         raise ConfigError(f"warehouse URL {url!r} names no file", hint="duckdb:///path/file.duckdb")
     return Path(raw).resolve()
 
 
+def postgres_url(url: str) -> str:
+    """``url`` checked by the one URL parser: options are libpq's connection keywords."""
+    from psycopg import pq
+
+    keywords = {d.keyword.decode() for d in pq.Conninfo.get_defaults()}
+    parse_url(
+        url,
+        kind="warehouse URL",
+        authority="hosts",
+        options=keywords,
+        example="postgresql://user@db.internal:5432/signalroom",
+    )
+    return url
+
+
 def open_warehouse(url: str) -> Warehouse:
-    scheme = urlsplit(url).scheme
+    scheme = url_scheme(url)
     if scheme == "duckdb":
         from signalroom.destinations.duckdb import DuckDBWarehouse
 

@@ -163,8 +163,19 @@ def malformed_bodies(rng: random.Random, count: int) -> list[bytes]:
             {"schema_version": "9.0", "session_id": "s", "start_time": "2025-01-01T00:00:00"}
         ),
         lambda: b"[" * 5000 + b"]" * 5000,
+        # Records that look valid but no store could hold: each must be dead-lettered alone.
+        lambda: _envelope({**_PLAIN, "start_time": "0001-01-01T00:00:00+05:00"}),
+        lambda: _envelope({**_PLAIN, "end_time": "9999-12-31T23:59:59-05:00"}),
+        lambda: _envelope({**_PLAIN, "schema_version": rng.choice(["².0", "١.0", "𝟏.0"])}),
+        lambda: _envelope({**_PLAIN, "added_later": "\udfff"}),  # a lone surrogate
+        lambda: _envelope({**_PLAIN, "metadata": {"ratio": "@"}}).replace(b'"@"', b"NaN"),
+        lambda: b"\xff\xfe" + _envelope(_PLAIN),
     ]
     return [rng.choice(kinds)() for _ in range(count)]
+
+
+#: A record that is valid as it is; the malformed kinds above each change one thing.
+_PLAIN: dict[str, Any] = {"session_id": "soak-plain", "start_time": "2025-01-01T00:00:00"}
 
 
 def _envelope(data: dict[str, Any]) -> bytes:

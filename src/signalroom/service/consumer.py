@@ -11,8 +11,13 @@ Failures, by type (``errors.py``):
 - a retryable warehouse failure is retried in place with backoff (tenacity), then the messages
   are nacked with a growing delay, and dead-lettered once ``delivery_count`` reaches
   ``max_attempts``;
-- a non-retryable warehouse failure of a batch is retried record by record, so one poison
-  record is dead-lettered alone and the rest are applied.
+- any failed write of a batch is retried record by record (one attempt each), so one poison
+  record fails alone, whatever its error claims, and the rest are applied; when the first
+  records all fail alike the warehouse is down and the rest are nacked without trying each.
+
+Every failure counts an attempt (the broker's delivery count), so nothing loops forever; a
+message is settled once, and an error after its ack never touches it again (``_Batch``).
+Errors are classified by ``is_retryable`` alone.
 """
 
 from __future__ import annotations
@@ -39,7 +44,7 @@ from signalroom.analyzers import Analyzer, run_analyzers
 from signalroom.config import ServiceSettings
 from signalroom.destinations.base import AnalyzedSession, Destination
 from signalroom.destinations.warehouse import ApplyResult, Warehouse
-from signalroom.errors import SignalroomError
+from signalroom.errors import SignalroomError, TransportError
 from signalroom.record import SessionRecord
 from signalroom.service.delivery import Deliverer
 from signalroom.service.metrics import ServiceMetrics
@@ -50,6 +55,9 @@ log = logging.getLogger("signalroom.service")
 
 #: Acks sent at once.
 ACK_PARALLEL = 8
+#: After a failed batch write, this many records failing alone with a retryable error in a
+#: row, before any succeeded, mean the warehouse is down (see ``Service._one_by_one``).
+OUTAGE_PROBES = 3
 #: While running, a full garbage collection only after this many second-generation ones
 #: (Python's default: 10). Batches in flight keep a few hundred thousand objects alive, and
 #: every full collection walks them all: at the default a fifth of the service's time went
@@ -79,6 +87,40 @@ class ServiceStats:
         if self.first_message_at is None or self.last_done_at is None:
             return None
         return self.last_done_at - self.first_message_at
+
+
+class _Batch:
+    """Which messages of a batch are settled (acked, nacked or dead-lettered)."""
+
+    __slots__ = ("_settled",)
+
+    def __init__(self) -> None:
+        self._settled: set[int] = set()
+
+    def settle(self, messages: Sequence[Message]) -> None:
+        self._settled.update(id(m) for m in messages)
+
+    def unsettled(self, messages: Sequence[Message]) -> list[Message]:
+        return [m for m in messages if id(m) not in self._settled]
+
+
+def is_retryable(exc: BaseException) -> bool:
+    """The service's one rule: a ``SignalroomError`` says whether a retry can help; any other
+    exception is retried too (it may be transient), its attempts counted like any other, so
+    a deterministic one ends in the dead-letter queue after ``max_attempts`` deliveries.
+    Decoding never raises one (``decode_message`` maps every error to ``InvalidRecordError``)."""
+    if isinstance(exc, SignalroomError):
+        return exc.retryable
+    return True
+
+
+def reason_of(exc: BaseException) -> str:
+    """``Type: message`` on one line: control characters (a CR in a refused field's name) are
+    escaped, so a reason reads the same in logs, stream fields and single-line headers."""
+    text = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 @dataclass(slots=True)
@@ -141,7 +183,7 @@ class Service:
                     slots.release()
                     break
                 try:
-                    messages = await self.transport.consume(s.batch_size, s.poll_s)
+                    messages = await self._consume()
                 except SignalroomError as exc:
                     slots.release()
                     if not exc.retryable:
@@ -180,6 +222,20 @@ class Service:
             self._running = False
         return self.stats
 
+    async def _consume(self) -> list[Message]:
+        """One consume call; an error the transport did not map (a broker client's own) is
+        named as a retryable ``TransportError``, by the one rule of ``is_retryable``."""
+        s = self.settings
+        try:
+            return await self.transport.consume(s.batch_size, s.poll_s)
+        except SignalroomError:
+            raise
+        except Exception as exc:
+            raise TransportError(
+                f"queue {self.transport.url}: consume failed: {reason_of(exc)}",
+                hint="check the broker; a running service keeps retrying",
+            ) from exc
+
     async def _sleep(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._stop.wait(), seconds)
@@ -194,57 +250,107 @@ class Service:
     async def _run_batch(self, messages: list[Message], slots: asyncio.Semaphore) -> None:
         self.metrics.in_flight.inc()
         try:
-            await self.process(messages)
-        except Exception:
-            log.exception("batch of %d messages failed unexpectedly", len(messages))
-            await self._requeue(messages, "unexpected error in the service")
+            async with self.warehouse.batch_in_flight():
+                await self.process(messages)
         finally:
             self.stats.last_done_at = time.time()
             self.metrics.in_flight.dec()
             slots.release()
 
     async def process(self, messages: Sequence[Message]) -> None:
-        """Process one batch: every message ends acked, nacked or dead-lettered."""
+        """Process one batch: every message ends acked, nacked or dead-lettered, once.
+
+        Whatever fails, only the messages not yet settled are touched: an error after an ack
+        (delivery bookkeeping, a broker dropping mid-ack) never nacks what was acked.
+        """
+        batch = _Batch()
+        try:
+            await self._process(batch, messages)
+        except Exception as exc:
+            open_ = batch.unsettled(messages)
+            log.error(
+                "batch of %d messages failed (%d not yet settled): %s: %s",
+                len(messages), len(open_), type(exc).__name__, exc,
+            )  # fmt: skip
+            await self._requeue(batch, open_, exc)
+
+    async def _process(self, batch: _Batch, messages: Sequence[Message]) -> None:
         items: list[_Item] = []
         for msg in messages:
             try:
                 attrs, record = decode_message(msg.body)
-            except SignalroomError as exc:
-                await self._dead_letter(msg, exc)
+            except Exception as exc:  # decoding is a function of the bytes: retrying cannot help
+                await self._dead_letter(batch, msg, exc)
                 continue
             items.append(_Item(msg, record, _published(attrs)))
         if not items:
             return
         self._observe_lag(items)
-        analyzed = await asyncio.to_thread(self._analyze, [i.record for i in items])
+        items, analyzed = await self._analyze_all(batch, items)
+        if not items:
+            return
         try:
             result = await self._apply(analyzed)
         except Exception as exc:
-            if getattr(exc, "retryable", True) or len(items) == 1:
-                await self._fail(items, exc)
-                return
-            # A record the warehouse refuses must not take its batch with it.
-            for item, one in zip(items, analyzed, strict=True):
-                await self._process_one(item, one)
+            if len(items) == 1:
+                await self._fail(batch, items, exc)
+            else:
+                await self._one_by_one(batch, items, analyzed, exc)
             return
-        await self._finish(items, analyzed, result)
+        await self._finish(batch, items, analyzed, result)
 
-    async def _process_one(self, item: _Item, analyzed: AnalyzedSession) -> None:
+    async def _one_by_one(
+        self,
+        batch: _Batch,
+        items: list[_Item],
+        analyzed: list[AnalyzedSession],
+        batch_error: BaseException,
+    ) -> None:
+        """After a failed batch write, write its records alone: a record the warehouse cannot
+        take fails alone, whatever its error says. When the first ``OUTAGE_PROBES`` records
+        all fail with a retryable error, the warehouse itself is down: the rest are nacked
+        (an attempt counted) without trying each."""
+        failed_in_a_row = 0
+        for index, (item, one) in enumerate(zip(items, analyzed, strict=True)):
+            if failed_in_a_row >= OUTAGE_PROBES and index == failed_in_a_row:
+                await self._fail(batch, items[index:], batch_error)
+                return
+            try:
+                result = await self._apply([one], attempts=1)
+            except Exception as exc:
+                failed_in_a_row += 1 if is_retryable(exc) else 0
+                await self._fail(batch, [item], exc)
+                continue
+            await self._finish(batch, [item], [one], result)
+
+    async def _analyze_all(
+        self, batch: _Batch, items: list[_Item]
+    ) -> tuple[list[_Item], list[AnalyzedSession]]:
+        """Analyze every record; one whose analysis raises is dead-lettered alone."""
         try:
-            result = await self._apply([analyzed])
-        except Exception as exc:
-            await self._fail([item], exc)
-            return
-        await self._finish([item], [analyzed], result)
+            return items, await asyncio.to_thread(self._analyze, [i.record for i in items])
+        except Exception:
+            log.warning("analysis of a batch failed; analyzing its records one by one")
+        kept: list[_Item] = []
+        analyzed: list[AnalyzedSession] = []
+        for item in items:
+            try:
+                [one] = await asyncio.to_thread(self._analyze, [item.record])
+            except Exception as exc:
+                await self._dead_letter(batch, item.message, exc)
+                continue
+            kept.append(item)
+            analyzed.append(one)
+        return kept, analyzed
 
     def _analyze(self, records: list[SessionRecord]) -> list[AnalyzedSession]:
         return [AnalyzedSession(r, run_analyzers(r, self.analyzers)) for r in records]
 
-    async def _apply(self, analyzed: list[AnalyzedSession]) -> ApplyResult:
+    async def _apply(self, analyzed: list[AnalyzedSession], attempts: int = 0) -> ApplyResult:
         async for attempt in AsyncRetrying(
-            retry=retry_if_exception(lambda e: bool(getattr(e, "retryable", False))),
+            retry=retry_if_exception(is_retryable),
             wait=wait_exponential(multiplier=0.1, max=1.0),
-            stop=stop_after_attempt(self.settings.warehouse_attempts),
+            stop=stop_after_attempt(attempts or self.settings.warehouse_attempts),
             before_sleep=_log_retry,
             reraise=True,
         ):
@@ -257,9 +363,15 @@ class Service:
         return result
 
     async def _finish(
-        self, items: list[_Item], analyzed: list[AnalyzedSession], result: ApplyResult
+        self,
+        batch: _Batch,
+        items: list[_Item],
+        analyzed: list[AnalyzedSession],
+        result: ApplyResult,
     ) -> None:
-        await self._ack([i.message for i in items])
+        messages = [i.message for i in items]
+        await self._ack(messages)
+        batch.settle(messages)
         self.stats.processed += len(items)
         self.stats.applied += len(result.applied)
         self.stats.skipped_stale += len(result.stale)
@@ -270,7 +382,13 @@ class Service:
         if self.deliverer.destinations and result.applied:
             applied = set(result.applied)
             fresh = {a.record_id: a for a in analyzed if a.record_id in applied}
-            counts = await self.deliverer.send(list(fresh.values()))
+            try:
+                counts = await self.deliverer.send(list(fresh.values()))
+            except Exception as exc:
+                # The messages are acked and the warehouse holds pending delivery rows: the
+                # retry pass sends them later. Never let this reach the batch's messages.
+                log.warning("delivery after ack failed, left to the retry pass: %s", exc)
+                return
             self.stats.delivered += counts["delivered"]
             self.stats.delivery_failed += counts["failed"]
 
@@ -284,43 +402,68 @@ class Service:
                 chunk = messages[start : start + ACK_PARALLEL]
                 await asyncio.gather(*(self.transport.ack(m) for m in chunk))
 
-    async def _fail(self, items: Sequence[_Item], exc: BaseException) -> None:
+    async def _fail(self, batch: _Batch, items: Sequence[_Item], exc: BaseException) -> None:
         self.metrics.failed.inc(len(items))
-        retryable = bool(getattr(exc, "retryable", True))
-        reason = f"{type(exc).__name__}: {exc}"
-        log.warning("warehouse write failed for %d records: %s", len(items), reason)
+        log.warning("warehouse write failed for %d records: %s", len(items), reason_of(exc))
         for item in items:
-            attempts = item.message.delivery_count
-            if not retryable:
-                await self._dead_letter(item.message, exc, reason)
-            elif attempts < self.settings.max_attempts:
-                await self._nack(item.message)
-            else:
-                await self._dead_letter(
-                    item.message, exc, f"gave up after {attempts} attempts: {reason}"
-                )
+            await self._retry_or_dead_letter(batch, item.message, exc)
 
-    async def _nack(self, message: Message) -> None:
+    async def _retry_or_dead_letter(
+        self, batch: _Batch, message: Message, exc: BaseException
+    ) -> None:
+        """The one rule for a failed message: retryable errors are retried until
+        ``max_attempts`` deliveries, anything else is dead-lettered at once."""
+        attempts = message.delivery_count
+        if not is_retryable(exc):
+            await self._dead_letter(batch, message, exc)
+        elif attempts < self.settings.max_attempts:
+            await self._nack(batch, message)
+        else:
+            reason = f"gave up after {attempts} attempts: {reason_of(exc)}"
+            await self._dead_letter(batch, message, exc, reason)
+
+    async def _nack(self, batch: _Batch, message: Message) -> None:
+        """Nack with a growing delay. If the broker refuses even that, the message stays
+        unsettled: its lease runs out and it is delivered again, the attempt counted."""
         s = self.settings
         delay = min(s.retry_max_s, s.retry_base_s * 2 ** max(0, message.delivery_count - 1))
+        try:
+            await self.transport.nack(message, delay)
+        except Exception as exc:
+            log.warning("could not nack %s, left to its lease: %s", message.id, reason_of(exc))
+            return
+        batch.settle([message])
         self.stats.redelivered += 1
-        await self.transport.nack(message, delay)
 
-    async def _requeue(self, messages: Sequence[Message], reason: str) -> None:
+    async def _requeue(
+        self, batch: _Batch, messages: Sequence[Message], exc: BaseException
+    ) -> None:
+        """Settle what an unexpected failure left open by the same rule as any failure (an
+        attempt counted); neither nack nor dead-letter raises (see ``_nack``)."""
         for msg in messages:
-            with contextlib.suppress(Exception):
-                await self._nack(msg)
+            await self._retry_or_dead_letter(batch, msg, exc)
 
     async def _dead_letter(
-        self, message: Message, exc: BaseException, reason: str | None = None
+        self, batch: _Batch, message: Message, exc: BaseException, reason: str | None = None
     ) -> None:
-        why = reason or f"{type(exc).__name__}: {exc}"
+        why = reason or f"{reason_of(exc)} (attempt {message.delivery_count})"
         log.warning("dead-lettering message %s: %s", message.id, why)
-        await self.transport.dead_letter(message, why[:2000])
+        try:
+            await self.transport.dead_letter(message, why[:2000])
+        except Exception as failure:
+            # The broker failed this message's dead letter, not the others: retry it later.
+            log.warning("could not dead-letter message %s: %s", message.id, reason_of(failure))
+            await self._nack(batch, message)
+            return
+        batch.settle([message])
         self.stats.dead_lettered += 1
         self.metrics.dead_lettered.labels(type(exc).__name__).inc()
 
     def _observe_lag(self, items: list[_Item]) -> None:
+        with contextlib.suppress(ValueError, OverflowError):  # a gauge never fails a batch
+            self._set_lag(items)
+
+    def _set_lag(self, items: list[_Item]) -> None:
         now = datetime.now(UTC)
         published = [i.published for i in items if i.published is not None]
         if published:

@@ -226,18 +226,20 @@ def _described(
     k = a_end
     if kind == "subject_anchors" and k < n and words[k] in _SUBJECT_ADVERBS:
         k += 1  # "we mostly build custom homes"
+    firsts = r.industry.first_words  # a cue is looked for only where one can start
     while k < n:
-        size, cue = r.industry.match(words, k)
-        if cue is not None:
-            if cue.label is None:
-                break
-            if _cue_allowed(r, words, kind, a_end=a_end, i=k, j=k + size, cue=cue):
-                best = (k, k + size, cue.label)
-            k += size
-            continue
+        w = words[k]
+        if w in firsts:
+            size, cue = r.industry.match(words, k)
+            if cue is not None:
+                if cue.label is None:
+                    break
+                if _cue_allowed(r, words, kind, a_end=a_end, i=k, j=k + size, cue=cue):
+                    best = (k, k + size, cue.label)
+                k += size
+                continue
         if kind == "subject_anchors":
             break  # a subject is followed by its verb or describes nothing
-        w = words[k]
         if w in r.role_words:
             titled = True
             if kind == "work_anchors":  # "i handle it for ...": a department, not a pronoun

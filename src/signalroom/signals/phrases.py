@@ -13,6 +13,9 @@ from collections.abc import Iterable, Sequence
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
+#: Phrases that share a word: their lengths, longest first, and the phrases with payloads.
+_Bucket = tuple[tuple[int, ...], dict[tuple[str, ...], T]]
+_MISSING: object = object()
 
 #: The one tokenizer for text and vocabulary alike. Every quantifier is possessive (``++``,
 #: ``*+``) and the branches start on disjoint characters, so the engine never backtracks: each
@@ -79,25 +82,30 @@ def _abbreviated(phrase: tuple[str, ...]) -> list[tuple[str, ...]]:
 
 
 class PhraseIndex(Generic[T]):
-    """Phrases (word tuples) with a payload, found at a token position by longest match."""
+    """Phrases (word tuples) with a payload, found at a token position by longest match.
+
+    Phrases are kept by first (and by last) word, then by length: a match tries one dict
+    lookup per distinct length, longest first, however many phrases share the word ("of"
+    ends a dozen headcount cues)."""
 
     __slots__ = ("firsts", "lasts")
 
     def __init__(self, items: Iterable[tuple[str, T]] = ()) -> None:
         #: phrases by first and by last word: ``word in index.firsts`` is the cheap test a
         #: caller makes before :meth:`match` on the hot path (most words start no phrase)
-        self.firsts: dict[str, list[tuple[tuple[str, ...], T]]] = {}
-        self.lasts: dict[str, list[tuple[tuple[str, ...], T]]] = {}
+        self.firsts: dict[str, _Bucket[T]] = {}
+        self.lasts: dict[str, _Bucket[T]] = {}
         for pattern, payload in items:
             self.add(pattern, payload)
 
     def add(self, pattern: str, payload: T) -> None:
         for phrase in expand(pattern):
             for index, key in ((self.firsts, phrase[0]), (self.lasts, phrase[-1])):
-                bucket = index.setdefault(key, [])
-                if all(p != phrase for p, _ in bucket):
-                    bucket.append((phrase, payload))
-                    bucket.sort(key=lambda item: -len(item[0]))
+                lengths, table = index.get(key, ((), {}))
+                if phrase in table:  # the first payload of a phrase wins
+                    continue
+                table[phrase] = payload
+                index[key] = (tuple(sorted({*lengths, len(phrase)}, reverse=True)), table)
 
     def __contains__(self, word: str) -> bool:
         return word in self.firsts
@@ -106,20 +114,25 @@ class PhraseIndex(Generic[T]):
         """Length and payload of the longest phrase starting at ``words[i]`` (0 if none)."""
         bucket = self.firsts.get(words[i]) if i < len(words) else None
         if bucket:
-            for phrase, payload in bucket:
-                n = len(phrase)
-                if n == 1 or tuple(words[i : i + n]) == phrase:
-                    return n, payload
+            lengths, table = bucket
+            room = len(words) - i
+            for n in lengths:
+                if n <= room:
+                    payload = table.get(tuple(words[i : i + n]), _MISSING)
+                    if payload is not _MISSING:
+                        return n, payload  # type: ignore[return-value]
         return 0, None
 
     def match_before(self, words: Sequence[str], j: int) -> tuple[int, T | None]:
         """Length and payload of the longest phrase ending just before ``words[j]``."""
         bucket = self.lasts.get(words[j - 1]) if 0 < j <= len(words) else None
         if bucket:
-            for phrase, payload in bucket:
-                n = len(phrase)
-                if n == 1 or (n <= j and tuple(words[j - n : j]) == phrase):
-                    return n, payload
+            lengths, table = bucket
+            for n in lengths:
+                if n <= j:
+                    payload = table.get(tuple(words[j - n : j]), _MISSING)
+                    if payload is not _MISSING:
+                        return n, payload  # type: ignore[return-value]
         return 0, None
 
 

@@ -65,6 +65,8 @@ _NOT_ITEMS = _words(
     clicks downloads followers subscribers likes streams listeners viewers readers
     """
 )
+#: The word before a count that adds the speaker: "me plus four", "myself and my two".
+_PLUS_BEFORE = frozenset({"plus", "and", "my"})
 _YEAR_BEFORE = frozenset({"in", "since", "from", "until", "till", "by", "of", "the", "year"})
 
 
@@ -106,10 +108,27 @@ def find_quantities(r: Rules, tk: Tokens, nums: list[Num], hits: list[list[Hit]]
         generic.append((value, i, j))
     booked: list[bool] | None = None
     booked_done = False  # computed on the first count of people only
+    n = len(words)
+    approximator_ends = r.approximators.lasts
+    label_ends = r.label_before.lasts
+    # each helper below is called only when its first, cheap condition holds: most numbers
+    # need none of them, and on a turn's first pass every call runs cold (measured: about a
+    # microsecond each in the benchmark's mix of utterances)
+    blockers = hits[TEAM_BLOCK_BEFORE] or hits[TEAM_BLOCK_AFTER]
     for num in nums:
-        if num.value is None or num.money or _is_label(r, words, num):
+        if num.value is None or num.money:
             continue
-        after = num.j + 1 if _of_after_dozens(words, num) else num.j
+        i = num.i
+        if (
+            (i > 0 and words[i - 1] in label_ends) or (num.j - i == 1 and len(words[i]) == 4)
+        ) and _is_label(r, words, num):
+            continue
+        # where the words before the number end once "about", "over" are skipped (read by
+        # the headcount cue, the blockers and the verb test; found once per number)
+        before = _skip_back(r, words, i) if i > 0 and words[i - 1] in approximator_ends else i
+        # in "two hundred dozens of units" the noun comes after "of"
+        dozens_of = num.j < n and words[num.j] == "of" and words[num.j - 1] == "dozens"
+        after = num.j + 1 if dozens_of else num.j
         head = _head(r, words, after, starts)
         if head is None:
             continue
@@ -141,7 +160,7 @@ def find_quantities(r: Rules, tk: Tokens, nums: list[Num], hits: list[list[Hit]]
                     generic.append((total, generic[-1][1], max(head.end, num.j)))
                 continue
             if head.kind in ("bare", "open"):
-                start = _left_cue(r, words, num.i, strong=head.kind == "open")
+                start = _left_cue(r, words, before, strong=head.kind == "open")
                 if start < 0:
                     used = _used_by(words, num, hits, starts) if hits[TEAM_USE] else 0
                     if not used:
@@ -149,11 +168,17 @@ def find_quantities(r: Rules, tk: Tokens, nums: list[Num], hits: list[list[Hit]]
                     start, head.end = num.i, used
             if num.value < 1 or num.value != int(num.value):
                 continue
-            if not booked_done:
-                booked, booked_done = _booked_sentences(tk, hits[TEAM_CONTEXT]), True
-            if _team_blocked(r, tk, num, head, hits, booked):
+            if not booked_done:  # a context phrase or a clock time ("8:30") marks a sentence
+                if hits[TEAM_CONTEXT] or ":" in tk.text:
+                    booked = _booked_sentences(tk, hits[TEAM_CONTEXT])
+                booked_done = True
+            if (booked is not None or blockers) and _team_blocked(
+                tk, num, before, head, hits, booked
+            ):
                 continue
-            count = int(num.value) + (1 if _plus_me(words, num.i) else 0)  # "me plus four"
+            count = int(num.value)
+            if i > 1 and words[i - 1] in _PLUS_BEFORE and _plus_me(words, i):
+                count += 1  # "me plus four"
             if head.kind == "role":
                 noun = " ".join(words[head.start : head.end])
                 roles.append((count, num.i, head.end, noun, head.label))
@@ -163,7 +188,7 @@ def find_quantities(r: Rules, tk: Tokens, nums: list[Num], hits: list[list[Hit]]
                 users.append((count, start, max(head.end, num.j)))
         elif head.kind == "volume":
             factor, end = _rate(words, num, head.end, starts, hits[RATE])
-            if factor is None and _has_verb(r, words, num.i, hits[VOLUME_VERB]):
+            if factor is None and _has_verb(words, before, hits[VOLUME_VERB]):
                 factor = 1.0
             if factor is not None:
                 noun = " ".join(words[head.start : head.end])
@@ -205,11 +230,6 @@ def _plus_me(words: list[str], i: int) -> bool:
     if k >= 0 and words[k] == "my":
         k -= 1
     return k > 0 and words[k] in ("plus", "and") and words[k - 1] in ("me", "myself")
-
-
-def _of_after_dozens(words: list[str], num: Num) -> bool:
-    """In "two hundred dozens of units" the noun comes after "of"."""
-    return num.j < len(words) and words[num.j] == "of" and words[num.j - 1] == "dozens"
 
 
 def _is_label(r: Rules, words: list[str], num: Num) -> bool:
@@ -310,28 +330,34 @@ def _skip_back(r: Rules, words: list[str], i: int) -> int:
     return i
 
 
-def _left_cue(r: Rules, words: list[str], i: int, *, strong: bool = False) -> int:
-    """Start of a headcount cue before a bare number ("a team of 12"), or -1.
+def _left_cue(r: Rules, words: list[str], end: int, *, strong: bool = False) -> int:
+    """Start of a headcount cue ending at ``end`` (where the words before a bare number end
+    once approximators are skipped: "a team of about 12"), or -1.
 
     ``strong``: the number is followed by words that are not a noun of ours ("a team of 12
     using hubspot"); only a cue that names the group ("team of", "staff of") then counts,
     not "we're" or "there are", after which such a number counts anything."""
-    end = _skip_back(r, words, i)
     table = r.team_left_strong if strong else r.team_left
     size, _ = table.match_before(words, end)
     return end - size if size else -1
 
 
 def _team_blocked(
-    r: Rules, tk: Tokens, num: Num, head: _Head, hits: list[list[Hit]], booked: list[bool] | None
+    tk: Tokens,
+    num: Num,
+    before: int,
+    head: _Head,
+    hits: list[list[Hit]],
+    booked: list[bool] | None,
 ) -> bool:
+    """Whether a blocker phrase ends at ``before`` (the number's start, approximators
+    skipped) or follows the count in its sentence."""
     words = tk.words
     if booked is not None and booked[num.i]:
         return True
     blocks_before, blocks_after = hits[TEAM_BLOCK_BEFORE], hits[TEAM_BLOCK_AFTER]
     if not blocks_before and not blocks_after:
         return False
-    before = _skip_back(r, words, num.i)
     if any(e == before for _, e, _ in within(blocks_before, before - MAX_PHRASE, before)):
         return True
     end = max(head.end, num.j)
@@ -383,18 +409,15 @@ def _rate(
     ``_RATE_WINDOW``; a smaller reach asks for a period right after the noun only)."""
     if not rates:
         return None, 0
-    lo = num.i - _RATE_WINDOW if reach == _RATE_WINDOW else num.i
-    nearby = within(rates, lo, num.i) + within(rates, after, after + reach)
-    for s, e, factor in nearby:
-        if after <= s < after + reach:
-            between = words[after:s]
-        elif num.i - _RATE_WINDOW <= s and e <= num.i:
-            between = words[e : num.i]
-            if "," in between:
-                continue
-        else:
-            continue
-        if _HARD_STOPS.isdisjoint(between) and not any(k in starts for k in range(after, s)):
+    i = num.i
+    if reach == _RATE_WINDOW:  # a period before the number first: "every month we ..."
+        for _s, e, factor in within(rates, i - _RATE_WINDOW, i):
+            if e <= i:
+                between = words[e:i]
+                if "," not in between and _HARD_STOPS.isdisjoint(between):
+                    return float(factor), e
+    for s, e, factor in within(rates, after, after + reach):
+        if _HARD_STOPS.isdisjoint(words[after:s]) and not any(k in starts for k in range(after, s)):
             return float(factor), e
     return None, 0
 
@@ -404,11 +427,11 @@ def _duty(words: list[str], k: int) -> bool:
     return words[k] == "to" and k > 0 and words[k - 1] in ("have", "has", "got", "gotta")
 
 
-def _has_verb(r: Rules, words: list[str], i: int, verbs: list[Hit]) -> bool:
-    """A processing verb shortly before the number: "we review about 300 contracts"."""
+def _has_verb(words: list[str], end: int, verbs: list[Hit]) -> bool:
+    """A processing verb shortly before ``end`` (the number's start, approximators skipped):
+    "we review about 300 contracts"."""
     if not verbs:
         return False
-    end = _skip_back(r, words, i)
     for s, e, _ in within(verbs, end - _VERB_WINDOW - MAX_PHRASE, end):
         if s > 0 and words[s - 1] in _ONE_OFF_BEFORE and not _duty(words, s - 1):
             continue

@@ -59,7 +59,10 @@ class CueIndex:
     __slots__ = ("_index",)
 
     def __init__(self) -> None:
-        self._index: dict[str, tuple[tuple[int, ...], dict[tuple[str, ...], Cue]]] = {}
+        #: first word -> (lengths, longest first; phrases; second words of the longer ones):
+        #: most words that start a phrase are followed by no second word of one, so a match
+        #: there is one lookup, not one per length
+        self._index: dict[str, tuple[tuple[int, ...], dict[tuple[str, ...], Cue], set[str]]] = {}
 
     @property
     def first_words(self) -> KeysView[str]:
@@ -67,7 +70,7 @@ class CueIndex:
         return self._index.keys()
 
     def add(self, phrase: tuple[str, ...], cue: Cue) -> None:
-        lengths, table = self._index.get(phrase[0], ((), {}))
+        lengths, table, seconds = self._index.get(phrase[0], ((), {}, set()))
         held = table.get(phrase)
         if held is not None:  # the first entry wins: the hand-written files come first,
             if cue.org and not held.org and held.label == cue.label:  # but "brewery" named
@@ -76,15 +79,20 @@ class CueIndex:
         table[phrase] = cue
         if len(phrase) not in lengths:
             lengths = tuple(sorted((*lengths, len(phrase)), reverse=True))
-        self._index[phrase[0]] = (lengths, table)
+        if len(phrase) > 1:
+            seconds.add(phrase[1])
+        self._index[phrase[0]] = (lengths, table, seconds)
 
     def match(self, words: Sequence[str], i: int) -> tuple[int, Cue | None]:
         """Length and cue of the longest phrase starting at ``words[i]`` (0 if none)."""
         entry = self._index.get(words[i])
         if entry is None:
             return 0, None
-        lengths, table = entry
+        lengths, table, seconds = entry
         n = len(words)
+        if i + 1 >= n or words[i + 1] not in seconds:
+            cue = table.get((words[i],))
+            return (1, cue) if cue is not None else (0, None)
         for size in lengths:
             if i + size <= n:
                 cue = table.get(tuple(words[i : i + size]))
@@ -93,10 +101,10 @@ class CueIndex:
         return 0, None
 
     def __len__(self) -> int:
-        return sum(len(table) for _, table in self._index.values())
+        return sum(len(table) for _, table, _ in self._index.values())
 
     def phrases(self) -> Iterable[tuple[str, ...]]:
-        for _, table in self._index.values():
+        for _, table, _ in self._index.values():
             yield from table
 
 

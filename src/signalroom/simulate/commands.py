@@ -94,8 +94,14 @@ def simulate(
     records, summary = asyncio.run(deliver(settings, produce, 1, no_service=no_service))
     if json_out:
         print_json(json.loads(records[0].to_json()))
-        return
-    _print_summary(records[0], summary)
+    else:
+        _print_summary(records[0], summary)
+    if summary["delivered_to_queue"] < len(records):  # as demo: the record waits in the outbox
+        where = f" --home {home}" if home is not None else ""
+        fail(
+            f"the record was not delivered to the queue {summary['queue']}; it waits in the outbox",
+            hint=f"check the queue, then: signalroom outbox drain{where}",
+        )
 
 
 def _number(value: float | None) -> str:

@@ -21,10 +21,16 @@ import zlib
 from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, StrictStr, ValidationError
+from pydantic import BaseModel, ConfigDict, StrictStr
 
 from signalroom.errors import InvalidRecordError, SignalroomError
-from signalroom.record import RECORD_TYPE, SessionRecord, decode_record, known_major
+from signalroom.record import (
+    RECORD_TYPE,
+    SessionRecord,
+    check_unicode,
+    decode_record,
+    known_major,
+)
 
 SPECVERSION = "1.0"
 SOURCE = "signalroom/agent"
@@ -66,7 +72,7 @@ def decode_envelope(body: bytes) -> tuple[dict[str, Any], dict[str, Any]]:
     """Return ``(attributes, record_dict)``; raise ``InvalidRecordError`` naming the problem."""
     try:
         event = json.loads(body)
-    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+    except (ValueError, RecursionError, TypeError) as exc:
         raise InvalidRecordError(f"message is not a JSON envelope: {exc}") from None
     if not isinstance(event, dict):
         raise InvalidRecordError("message is not a CloudEvents object")
@@ -100,10 +106,25 @@ class _Envelope(BaseModel):
 
 
 def decode_message(body: bytes) -> tuple[dict[str, Any], SessionRecord]:
-    """Return ``(attributes, record)``; raise what ``decode_envelope``/``decode_record`` raise."""
+    """Return ``(attributes, record)``; raise what ``decode_envelope``/``decode_record`` raise.
+
+    Every failure is a ``SignalroomError`` (``InvalidRecordError`` or
+    ``UnknownSchemaVersionError``): nothing else leaves the decoder.
+    """
+    try:
+        return _decode_message(body)
+    except SignalroomError:
+        raise
+    except Exception as exc:  # a parse error nobody mapped yet: name it, never crash the batch
+        raise InvalidRecordError(
+            f"message cannot be decoded: {type(exc).__name__}: {exc}"[:500]
+        ) from None
+
+
+def _decode_message(body: bytes) -> tuple[dict[str, Any], SessionRecord]:
     try:
         event = _Envelope.model_validate_json(body)
-    except (ValidationError, ValueError, RecursionError):
+    except Exception:  # whatever it is, the reference path below names it
         event = None
     # A null ``data_base64`` (or ``data``) validates as absent here; the reference refuses it.
     if event is not None and _accepted_type(event.type) and _no_nulls(event):
@@ -122,7 +143,7 @@ def decode_message(body: bytes) -> tuple[dict[str, Any], SessionRecord]:
             return attributes, event.data
     # Anything unusual takes the reference path, so errors read the same whichever path ran.
     attrs, data = decode_envelope(body)
-    return attrs, decode_record(data)
+    return attrs, decode_record(check_unicode(data))
 
 
 def _no_nulls(event: _Envelope) -> bool:

@@ -10,10 +10,10 @@ import asyncio
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
 
 from signalroom.errors import PayloadTooLargeError
 from signalroom.transports.base import Message, OutgoingMessage
+from signalroom.urls import parse_url
 
 
 @dataclass
@@ -84,5 +84,5 @@ class MemoryTransport:
 
 
 def from_url(url: str) -> MemoryTransport:
-    parts = urlsplit(url)
-    return MemoryTransport((parts.netloc + parts.path).strip("/") or "default")
+    parsed = parse_url(url, kind="queue URL", authority="path", example="memory://records")
+    return MemoryTransport((parsed.authority + parsed.path).strip("/") or "default")

@@ -28,7 +28,7 @@ from nats.js.api import AckPolicy, ConsumerConfig, RetentionPolicy, StorageType,
 
 from signalroom.errors import ConfigError, PayloadTooLargeError, TransportAuthError, TransportError
 from signalroom.transports.base import Message, OutgoingMessage
-from signalroom.transports.url_options import url_options
+from signalroom.urls import parse_url
 
 log = logging.getLogger("signalroom.transports.nats")
 
@@ -292,17 +292,23 @@ def _number(params: dict[str, str], name: str, default: float, url: str) -> floa
 
 
 def from_url(url: str) -> NatsTransport:
-    safe = _redact(url)
-    parts = urlsplit(url)
-    if parts.scheme != "nats":
+    parsed = parse_url(
+        url,
+        kind="queue URL",
+        authority="host",
+        options=_KNOWN_PARAMS,
+        example="nats://127.0.0.1:4222/signalroom.records",
+    )
+    safe = _redact(url)  # a token may be the user part: hide it whole
+    if parsed.scheme != "nats":
         raise ConfigError(f"not a nats:// URL: {safe}")
-    subject = parts.path.strip("/")
+    subject = parsed.path.strip("/")
     if not subject or not _SUBJECT_RE.match(subject):
         raise ConfigError(
             f"queue URL {safe} needs a subject as its path, without wildcards or spaces",
             hint="e.g. nats://127.0.0.1:4222/signalroom.records",
         )
-    params = url_options(safe, parts.query, _KNOWN_PARAMS)
+    params = parsed.options
     stream = params.get("stream") or re.sub(r"[^A-Za-z0-9_-]", "_", subject).upper()
     durable = params.get("durable") or "signalroom"
     for label, name in (("stream", stream), ("durable", durable)):
@@ -316,12 +322,9 @@ def from_url(url: str) -> NatsTransport:
         options["user_credentials"] = params["creds"]
     if params.get("tls", "").lower() in ("1", "true", "yes"):
         options["tls"] = ssl.create_default_context()
-    host = parts.hostname or "127.0.0.1"
-    try:
-        port = parts.port or 4222
-    except ValueError:
-        raise ConfigError(f"bad port in queue URL {safe}") from None
-    auth = parts.netloc.rpartition("@")[0]
+    host = parsed.host or "127.0.0.1"
+    port = parsed.port or 4222
+    auth = parsed.authority.rpartition("@")[0]
     server = f"{'tls' if 'tls' in options else 'nats'}://{auth + '@' if auth else ''}{host}:{port}"
     return NatsTransport(
         safe,

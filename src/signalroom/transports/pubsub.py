@@ -32,7 +32,7 @@ from google.pubsub_v1.services.subscriber.transports import SubscriberGrpcTransp
 
 from signalroom.errors import ConfigError, PayloadTooLargeError, TransportAuthError, TransportError
 from signalroom.transports.base import Message, OutgoingMessage
-from signalroom.transports.url_options import url_options
+from signalroom.urls import ParsedUrl, number_option, parse_url
 
 T = TypeVar("T")
 
@@ -266,17 +266,22 @@ def _message(received: Any) -> Message:
     )
 
 
-def _whole(params: dict[str, str], name: str, default: int, limits: tuple[int, int]) -> int:
+def _whole(parsed: ParsedUrl, name: str, default: int, limits: tuple[int, int]) -> int:
     low, high = limits
-    raw = params.get(name)
-    if raw is None:
-        return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
-        raise ConfigError(f"{name}={raw!r} in a pubsub:// URL: use a whole number {low}-{high}")
-    return int(raw)
+    kind = "queue URL"
+    return int(number_option(parsed, name, default, kind=kind, whole=True, low=low, high=high,
+                             low_inclusive=True))  # fmt: skip
 
 
 def from_url(url: str) -> PubSubTransport:
+    parsed = parse_url(
+        url,
+        kind="queue URL",
+        authority="name",
+        options=_KNOWN_PARAMS,
+        example="pubsub://my-project/signalroom-records",
+    )
+    params = parsed.options
     parts = urlsplit(url)
     project, topic = parts.netloc, parts.path.strip("/")
     if not _PROJECT_RE.match(project):
@@ -289,7 +294,6 @@ def from_url(url: str) -> PubSubTransport:
             f"topic {topic!r} in queue URL {url} is not a valid Pub/Sub topic name",
             hint="start with a letter; letters, digits and - _ . ~ + %; 3-250 characters",
         )
-    params = url_options(url, parts.query, _KNOWN_PARAMS)
     subscription = params.get("subscription") or f"{topic}-sub"
     if not _TOPIC_RE.match(subscription):
         raise ConfigError(f"subscription {subscription!r} in queue URL {url} is not valid")
@@ -298,9 +302,9 @@ def from_url(url: str) -> PubSubTransport:
         project=project,
         topic=topic,
         subscription=subscription,
-        ack_deadline_s=_whole(params, "ack_deadline", 60, (10, 600)),
+        ack_deadline_s=_whole(parsed, "ack_deadline", 60, (10, 600)),
         max_delivery_attempts=_whole(
-            params, "max_delivery_attempts", DEFAULT_MAX_DELIVERY_ATTEMPTS, (5, 100)
+            parsed, "max_delivery_attempts", DEFAULT_MAX_DELIVERY_ATTEMPTS, (5, 100)
         ),
-        timeout_s=float(_whole(params, "timeout", 30, (1, 600))),
+        timeout_s=float(_whole(parsed, "timeout", 30, (1, 600))),
     )

@@ -34,14 +34,14 @@ import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
-from urllib.parse import parse_qs, urlsplit, urlunsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import redis.asyncio as aioredis
 from redis import exceptions as redis_errors
 
 from signalroom.errors import ConfigError, PayloadTooLargeError, TransportAuthError, TransportError
 from signalroom.transports.base import Message, OutgoingMessage
-from signalroom.urls import redact_url
+from signalroom.urls import number_option, parse_url, redact_url
 
 DEFAULT_STREAM = "signalroom.records"
 DEFAULT_GROUP = "signalroom"
@@ -215,8 +215,14 @@ class RedisStreamsTransport:
 
 
 def _message(entry_id: bytes, fields: dict[bytes, bytes], count: int) -> Message:
+    """Whatever an entry holds becomes a message: its bytes are the service's to judge.
+
+    Any client may ``XADD`` to the stream, so the fields are not trusted to be ours: an ``id``
+    that is not UTF-8 is shown with backslash escapes, a missing ``body`` is empty (and is then
+    dead-lettered by the service with the reason).
+    """
     return Message(
-        id=fields.get(_ID, entry_id).decode(),
+        id=fields.get(_ID, entry_id).decode("utf-8", "backslashreplace"),
         body=fields.get(_BODY, b""),
         delivery_count=count,
         handle=entry_id,
@@ -241,32 +247,38 @@ async def _errors(operation: str) -> AsyncIterator[None]:
         raise TransportError(f"redis {operation}: {exc}") from exc
 
 
+_OPTIONS = frozenset({"stream", "group", "maxlen", "lease", "max_bytes", "keep_acked"})
+_EXAMPLE = "redis://127.0.0.1:6379/0?stream=signalroom.records"
+
+
 def _connection_url(url: str) -> str:
     parts = urlsplit(url)
     return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
 
 
 def from_url(url: str) -> RedisStreamsTransport:
-    parts = urlsplit(url)
-    query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
-    unknown = set(query) - {"stream", "group", "maxlen", "lease", "max_bytes", "keep_acked"}
-    if unknown:
+    kind = "queue URL"
+    parsed = parse_url(url, kind=kind, authority="host", options=_OPTIONS, example=_EXAMPLE)
+    db = parsed.path.strip("/") or "0"
+    if not (db.isascii() and db.isdigit()):
         raise ConfigError(
-            f"redis queue URL has unknown parameters: {', '.join(sorted(unknown))}",
-            hint="known: stream, group, maxlen, lease, max_bytes, keep_acked",
+            f"{kind} {parsed.shown}: database {parsed.path!r} must be a number like /0",
+            hint=f"e.g. {_EXAMPLE}",
         )
-    try:
-        maxlen = int(query["maxlen"]) if "maxlen" in query else None
-        lease = float(query.get("lease", "30"))
-        max_bytes = int(query.get("max_bytes", str(DEFAULT_MAX_BYTES)))
-    except ValueError as exc:
-        raise ConfigError(f"redis queue URL {url!r}: {exc}") from None
+    query = parsed.options
+    maxlen = number_option(parsed, "maxlen", 0, kind=kind, whole=True)
+    max_bytes = number_option(parsed, "max_bytes", DEFAULT_MAX_BYTES, kind=kind, whole=True)
+    flag = query.get("keep_acked", "0").lower()
+    if flag not in ("0", "1", "true", "false", "yes", "no", ""):
+        raise ConfigError(
+            f"{kind} {parsed.shown}: keep_acked={flag!r} must be 1 or 0", hint=f"e.g. {_EXAMPLE}"
+        )
     return RedisStreamsTransport(
         url,
-        stream=query.get("stream", DEFAULT_STREAM),
-        group=query.get("group", DEFAULT_GROUP),
-        maxlen=maxlen,
-        lease_s=lease,
-        max_message_bytes=max_bytes,
-        keep_acked=query.get("keep_acked", "0").lower() in ("1", "true", "yes"),
+        stream=query.get("stream") or DEFAULT_STREAM,
+        group=query.get("group") or DEFAULT_GROUP,
+        maxlen=int(maxlen) or None,
+        lease_s=number_option(parsed, "lease", 30.0, kind=kind),
+        max_message_bytes=int(max_bytes),
+        keep_acked=flag in ("1", "true", "yes"),
     )

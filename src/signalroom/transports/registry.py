@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import importlib
-from urllib.parse import urlsplit
 
 from signalroom.errors import ConfigError
 from signalroom.transports.base import Transport
+from signalroom.urls import url_scheme
 
 #: scheme → "module:factory"; the factory takes the URL and returns a Transport.
 _BACKENDS: dict[str, str] = {
@@ -26,7 +26,7 @@ def register_transport(scheme: str, target: str) -> None:
 
 
 def open_transport(url: str) -> Transport:
-    scheme = urlsplit(url).scheme
+    scheme = url_scheme(url)
     target = _BACKENDS.get(scheme)
     if target is None:
         known = ", ".join(sorted(f"{s}://" for s in _BACKENDS))

@@ -25,10 +25,10 @@ import uuid
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TypeVar
-from urllib.parse import parse_qs, urlsplit
 
 from signalroom.errors import ConfigError, PayloadTooLargeError, TransportError
 from signalroom.transports.base import Message, OutgoingMessage
+from signalroom.urls import number_option, parse_url
 
 FILE_NAME = "spool.sqlite"
 DEFAULT_QUEUE = "records"
@@ -239,27 +239,24 @@ class SpoolTransport:
             self._conn = None
 
 
+_OPTIONS = frozenset({"queue", "lease", "max_bytes"})
+
+
 def from_url(url: str) -> SpoolTransport:
-    parts = urlsplit(url)
-    if parts.netloc not in ("", "localhost"):
+    kind = "queue URL"
+    parsed = parse_url(
+        url, kind=kind, authority="none", options=_OPTIONS, example="spool:///srv/signalroom/spool"
+    )
+    if not parsed.path or not os.path.isabs(parsed.path):
         raise ConfigError(
-            f"spool URL {url!r} names a host; a spool is a local folder",
-            hint="use spool:///absolute/path/to/folder (three slashes)",
-        )
-    if not parts.path or not os.path.isabs(parts.path):
-        raise ConfigError(
-            f"spool URL {url!r} needs an absolute folder path",
+            f"spool URL {parsed.shown} needs an absolute folder path",
             hint="use spool:///absolute/path/to/folder",
         )
-    query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
-    try:
-        lease = float(query.get("lease", "30"))
-        max_bytes = int(query.get("max_bytes", str(DEFAULT_MAX_BYTES)))
-    except ValueError as exc:
-        raise ConfigError(f"spool URL {url!r}: {exc}", hint="lease=SECONDS, max_bytes=N") from None
     return SpoolTransport(
-        Path(parts.path),
-        queue=query.get("queue", DEFAULT_QUEUE),
-        lease_s=lease,
-        max_message_bytes=max_bytes,
+        Path(parsed.path),
+        queue=parsed.options.get("queue") or DEFAULT_QUEUE,
+        lease_s=number_option(parsed, "lease", 30.0, kind=kind),
+        max_message_bytes=int(
+            number_option(parsed, "max_bytes", DEFAULT_MAX_BYTES, kind=kind, whole=True)
+        ),
     )

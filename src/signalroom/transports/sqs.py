@@ -26,7 +26,7 @@ import botocore.exceptions
 
 from signalroom.errors import ConfigError, PayloadTooLargeError, TransportAuthError, TransportError
 from signalroom.transports.base import Message, OutgoingMessage
-from signalroom.transports.url_options import url_options
+from signalroom.urls import ParsedUrl, number_option, parse_url
 
 T = TypeVar("T")
 
@@ -279,7 +279,7 @@ def _message(raw: dict[str, Any]) -> Message:
     attrs: dict[str, Any] = raw.get("MessageAttributes") or {}
     flat = {k: str(v.get("StringValue", "")) for k, v in attrs.items()}
     body = raw["Body"]
-    data = base64.b64decode(body) if flat.get(_ENCODING) == "base64" else body.encode()
+    data = _body_bytes(body, flat.get(_ENCODING))
     return Message(
         id=flat.get("ce-id") or raw["MessageId"],
         body=data,
@@ -287,6 +287,17 @@ def _message(raw: dict[str, Any]) -> Message:
         handle=_Handle(raw["ReceiptHandle"], body, attrs),
         attributes=flat,
     )
+
+
+def _body_bytes(body: str, encoding: str | None) -> bytes:
+    """The message's bytes; a body marked base64 that is not is passed on as sent (any client
+    may send to the queue, and the service dead-letters what it cannot decode)."""
+    if encoding == "base64":
+        try:
+            return base64.b64decode(body, validate=True)
+        except ValueError:
+            pass
+    return body.encode("utf-8", "surrogateescape")
 
 
 def _text_attr(value: str) -> dict[str, str]:
@@ -333,28 +344,31 @@ def _chunks(entries: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
     return chunks
 
 
-def _whole(
-    params: dict[str, str], name: str, default: int, limits: tuple[int, int], url: str
-) -> int:
+def _whole(parsed: ParsedUrl, name: str, default: int, limits: tuple[int, int]) -> int:
     low, high = limits
-    raw = params.get(name)
-    if raw is None:
-        return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
-        raise ConfigError(f"{name}={raw!r} in queue URL {url}: use a whole number {low}-{high}")
-    return int(raw)
+    kind = "queue URL"
+    return int(number_option(parsed, name, default, kind=kind, whole=True, low=low, high=high,
+                             low_inclusive=True))  # fmt: skip
 
 
 def from_url(url: str) -> SqsTransport:
+    parsed = parse_url(
+        url,
+        kind="queue URL",
+        authority="name",
+        options=_KNOWN_PARAMS,
+        example="sqs://signalroom-records?region=eu-west-1",
+    )
+    params = parsed.options
     parts = urlsplit(url)
     queue = (parts.netloc + parts.path).strip("/")
     base = queue.removesuffix(".fifo")
-    if not base or len(queue) > 76 or not all(c.isalnum() or c in "-_" for c in base):
+    valid = all((c.isascii() and c.isalnum()) or c in "-_" for c in base)
+    if not base or len(queue) > 76 or not valid:
         raise ConfigError(
             f"queue name {queue!r} in {url} is not a valid SQS name",
             hint="letters, digits, - and _, at most 76 characters (+ optional .fifo)",
         )
-    params = url_options(url, parts.query, _KNOWN_PARAMS)
     endpoint = params.get("endpoint_url") or None
     if endpoint and urlsplit(endpoint).scheme not in ("http", "https"):
         raise ConfigError(f"endpoint_url={endpoint!r} in queue URL {url} must be http(s)://")
@@ -364,6 +378,6 @@ def from_url(url: str) -> SqsTransport:
         region=params.get("region") or None,
         endpoint_url=endpoint,
         profile=params.get("profile") or None,
-        visibility_timeout=_whole(params, "visibility_timeout", 30, (0, 43_200), url),
-        max_receive=_whole(params, "max_receive", DEFAULT_MAX_RECEIVE, (1, 1000), url),
+        visibility_timeout=_whole(parsed, "visibility_timeout", 30, (0, 43_200)),
+        max_receive=_whole(parsed, "max_receive", DEFAULT_MAX_RECEIVE, (1, 1000)),
     )
