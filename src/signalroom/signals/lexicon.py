@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from signalroom.signals.fragments import bare_description, fragment
 from signalroom.signals.model import Found
 from signalroom.signals.rules import (
     ANCHOR,
@@ -80,39 +81,9 @@ _SUBJECT_ADVERBS = frozenset(
 )  # fmt: skip
 #: Words that link a job title to the employer: "the office manager at a dental practice".
 _EMPLOYER_LINKS = frozenset({"at", "for", "with", "of"})
-#: Words a turn may open with before a fragment ("so, small law firm, ...").
-_OPENERS = frozenset(
-    {"so", "yeah", "yes", "well", "okay", "ok", "oh", "um", "uh", "hi", "hey", ","}
-)
-#: Words that make a fragment's noun someone else's or a request ("the hospital, ...").
-_NOT_MODIFIERS = frozenset(
-    {
-        "the",
-        "my",
-        "your",
-        "his",
-        "her",
-        "their",
-        "this",
-        "that",
-        "any",
-        "some",
-        "nearest",
-        "closest",
-        "best",
-    }
-)
-_FRAGMENT_LEAD = 3
 #: Words between an anchor and its cue that ``max_gap`` does not count, at most.
 _MAX_UNCOUNTED = 6
 _OWN = frozenset({"our", "my", "the", "this"})
-_FRAGMENT_ENDS = frozenset({",", ".", "!", ";", "here", "with", "and", "of"})
-_FIRST_PERSON = frozenset({"we", "we're", "we've", "we'd", "our", "ours", "i'm", "i've"})
-#: Words of a request for a place or a booking: "italian restaurant, find one near us".
-_REQUESTS = frozenset(
-    {"find", "book", "near", "nearest", "closest", "reserve", "reservation", "recommend",
-     "directions", "open", "hours", "table", "order", "call", "search", "show", "get"}
-)  # fmt: skip
 _HORIZON_FILLER = frozenset(
     {"the", "next", "about", "around", "roughly", "approximately", "like", "maybe", "just"}
 )
@@ -198,7 +169,8 @@ def find_industry(r: Rules, tk: Tokens, hits: list[list[Hit]]) -> Found | None:
             found = _described(r, words, a_end, kind, anchor_starts)
             if found is not None:
                 return found
-    return _fragment(r, words)
+    found = fragment(r, words)
+    return found if found is not None else bare_description(r, words)
 
 
 def names_own_org(r: Rules, words: Sequence[str]) -> bool:
@@ -272,47 +244,6 @@ def _described(
         return None
     i, j, label = best
     return Found("industry", label, i, j)
-
-
-def _fragment(r: Rules, words: Sequence[str]) -> Found | None:
-    """A self-description said as a fragment at the start of the turn, with the speaker's
-    group in the same turn: "small law firm, three of us", "dental office here, we ..."."""
-    n = len(words)
-    k = 0
-    while k < n and words[k] in _OPENERS:
-        k += 1
-    if (
-        r.industry.first_words.isdisjoint(words[k : k + _FRAGMENT_LEAD + 1])
-        or (_FIRST_PERSON.isdisjoint(words) and not _of_us(words))
-        or not _REQUESTS.isdisjoint(words)
-    ):
-        return None
-    for start in range(k, min(k + _FRAGMENT_LEAD + 1, n)):
-        size, cue = r.industry.match(words, start)
-        if cue is not None:
-            end = start + size
-            if (
-                cue.label is None
-                or cue.verb
-                or not (cue.org or (end < n and words[end] in r.org_nouns))
-            ):
-                return None
-            if end < n and words[end] in r.org_nouns:
-                end += 1
-            after = words[end] if end < n else "."
-            rest = words[end:]
-            if after in _FRAGMENT_ENDS and (not _FIRST_PERSON.isdisjoint(rest) or _of_us(rest)):
-                return Found("industry", cue.label, start, end)
-            return None
-        w = words[start]
-        if w in _STOPS or w in _NOT_MODIFIERS or w in r.blockers.firsts:
-            return None
-    return None
-
-
-def _of_us(words: Sequence[str]) -> bool:
-    """ "three of us", "a pair of us": the speaker's group is counted."""
-    return any(words[k] == "us" and words[k - 1] == "of" for k in range(1, len(words)))
 
 
 def _cue_allowed(

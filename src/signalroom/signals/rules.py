@@ -155,6 +155,10 @@ class Rules:
     #: generic organization nouns: an activity followed by one is an organization
     #: ("our cabinet manufacturing company")
     org_nouns: frozenset[str] = frozenset()
+    #: heads of a bare self-description ("a mortgage broker"), with ``org_nouns``
+    fragment_heads: frozenset[str] = frozenset()
+    #: nouns that take "of" inside a bare description ("a chain of clinics")
+    collectives: frozenset[str] = frozenset()
     max_gap: int = 4
     # urgency
     horizon_units: dict[str, float] = field(default_factory=dict)
@@ -397,6 +401,9 @@ def _compile_industries(r: Rules, vocab: Vocabulary) -> None:
     r.blockers = phrase_set(ctx.get("blockers", []))
     r.role_words = frozenset(w for p in ctx.get("role_words", []) for w in words_of(p))
     r.org_nouns = frozenset(w for p in ctx.get("org_nouns", []) for w in words_of(p))
+    bare_heads = {w for p in ctx.get("fragment_heads", []) for w in words_of(p)}
+    r.fragment_heads = frozenset(bare_heads | r.org_nouns)
+    r.collectives = frozenset(w for p in ctx.get("collectives", []) for w in words_of(p))
     r.max_gap = int(ctx.get("max_gap", 4))
 
 

@@ -49,6 +49,8 @@ _SCHEMA: dict[str, _Schema] = {
             "blockers",
             "role_words",
             "org_nouns",
+            "fragment_heads",
+            "collectives",
             "max_gap",
             "ignore",
         }
