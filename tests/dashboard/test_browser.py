@@ -1,7 +1,7 @@
 """The dashboard in real headless Chromium (Debian's /usr/bin/chromium, driven by Playwright).
 
-Screenshots go to tests/artifacts/; with SIGNALROOM_UPDATE_DOC_IMAGES=1 the overview and call
-pages are also saved as docs/images/overview.png and docs/images/call-detail.png.
+Screenshots go to tests/artifacts/. The README's images come from the demo's own output instead:
+``uv run python -m tests.dashboard.doc_images``.
 """
 
 from __future__ import annotations
@@ -33,7 +33,6 @@ ARGS = [
 ]
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "artifacts"
-DOC_IMAGES = ROOT / "docs" / "images"
 
 
 @pytest.fixture(scope="module")
@@ -75,12 +74,9 @@ class Watched:
             assert marks > 3, f"chart {i} drew nothing"
         return count
 
-    def shot(self, name: str, doc_name: str | None = None) -> None:
+    def shot(self, name: str) -> None:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         self.page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-        if doc_name and os.environ.get("SIGNALROOM_UPDATE_DOC_IMAGES") == "1":
-            DOC_IMAGES.mkdir(parents=True, exist_ok=True)
-            self.page.screenshot(path=str(DOC_IMAGES / doc_name), full_page=True)
 
 
 @pytest.fixture
@@ -99,9 +95,13 @@ def test_every_page_loads_cleanly_and_draws_its_charts(watched: Watched, base_ur
     assert watched.errors == []
     # Everything, chart libraries included, came from the dashboard itself.
     assert all(url.startswith(base_url) for url in watched.requests), watched.requests
-    watched.page.goto(base_url + "/")
+    watched.page.goto(base_url + "/?days=all")
     watched.charts_rendered()
-    watched.shot("overview", "overview.png")
+    for chart in ("calls", "latency"):
+        labels = _x_labels(watched.page, chart)
+        assert labels and len(labels) == len(set(labels)), (chart, labels)
+    assert watched.page.locator("#simulated-badge").count() == 0  # no simulated call here
+    watched.shot("overview")
 
 
 def test_a_filter_changes_the_table(watched: Watched, base_url, records):
@@ -140,7 +140,7 @@ def test_clicking_a_lead_opens_its_call(watched: Watched, base_url):
     assert page.locator("#analyzers tbody tr").count() == 5
     assert watched.charts_rendered() == 2
     assert watched.errors == []
-    watched.shot("call-detail", "call-detail.png")
+    watched.shot("call-detail")
 
 
 def test_unknown_call_shows_the_404_page(watched: Watched, base_url):
@@ -204,3 +204,43 @@ def test_report_opens_offline_from_disk(watched: Watched, warehouse_url, tmp_pat
     assert watched.charts_rendered() == 6
     assert blocked == [] and watched.errors == []
     watched.shot("report")
+
+
+def _x_labels(page: Any, chart: str) -> list[str]:
+    axis = page.locator(f'[data-chart="spec-{chart}"] svg g[aria-label^="X-axis"]').first
+    texts: list[str] = axis.locator("g.role-axis-label text").all_text_contents()
+    return texts
+
+
+def test_a_day_of_simulated_calls_reads_well(watched: Watched, tmp_path: Path):
+    """One day of calls and no latency: day labels never repeat, the empty chart says so, and
+    the simulated calls are badged."""
+    from datetime import UTC, datetime, timedelta
+
+    from signalroom.record import SessionRecord
+    from tests.dashboard.records import demo_records, write_warehouse
+
+    day = datetime.now(UTC).replace(hour=9, minute=0, second=0, microsecond=0)
+    records = []
+    for i, record in enumerate(demo_records(6, now=day)[1:]):
+        data = record.model_dump(mode="python")
+        data.update(
+            session_id=f"sim-day-{i}",
+            record_id="",
+            start_time=day + timedelta(minutes=40 * i),
+            end_time=None,
+            turns=[],
+            metadata={"simulated": True},
+        )
+        records.append(SessionRecord.model_validate(data))
+    url = f"duckdb://{tmp_path / 'day.duckdb'}"
+    write_warehouse(url, records)
+    report = render_report(url, tmp_path / "report.html")
+    watched.page.goto(report.as_uri())
+    assert watched.charts_rendered() == 5
+    labels = _x_labels(watched.page, "calls")
+    assert labels and len(labels) == len(set(labels)), labels
+    assert watched.page.locator("#no-data-latency").inner_text() == "No data for this period"
+    assert watched.page.locator("#simulated-badge").is_visible()
+    assert watched.errors == []
+    watched.shot("report-one-day")

@@ -4,6 +4,11 @@ The calls run through the real LiveKit ``AgentSession`` (text mode by default), 
 hands each record to the durable outbox, the outbox forwards to the queue, and, unless
 ``--no-service``, an in-process ``signalroom service`` drains the queue into the warehouse.
 Then the static report is written next to the warehouse.
+
+The calls look like a month of use, and say they are simulated: they start on the weekdays of
+the last 30 days in business hours, and their durations, latencies and model usage come from
+the timing model of :mod:`signalroom.simulate.timing`. A re-run replaces the calls of an
+earlier run with the same seed (:mod:`signalroom.simulate.replace`).
 """
 
 from __future__ import annotations
@@ -24,6 +29,9 @@ def register(app: typer.Typer) -> None:
         "demo",
         help="Run N simulated sales calls end to end: agent session → outbox → queue → "
         "service → warehouse, then write report.html.\n\n"
+        "The calls start on weekdays of the last 30 days in business hours; their durations, "
+        "latencies and costs come from a timing model (simulated, not measured) and every "
+        "record is marked simulated. Running it again replaces the calls of the same seed.\n\n"
         "Example: signalroom demo --sessions 5 --home ./signalroom-demo",
     )(demo)
 
@@ -59,8 +67,14 @@ def demo(
         save_settings(home, {"queue_url": queue, "warehouse_url": warehouse})
     settings = load_settings(home, queue_url=queue, warehouse_url=warehouse)
     log_path = _log_to_file(settings.log_dir / "demo.log")
+    from signalroom.simulate.replace import replace_sessions
+    from signalroom.simulate.scenarios import session_ids
+
+    replaced = replace_sessions(settings, session_ids(sessions, seed))
     summary = asyncio.run(_run(settings, sessions, seed, audio, pace, no_service))
+    summary["replaced"] = replaced
     summary["log"] = str(log_path)
+    summary["dashboard_command"] = shell_command("dashboard", "--home", str(home))
     if json_out:
         print_json(summary)
     else:
@@ -93,23 +107,59 @@ async def _run(
     from signalroom.embedded import deliver
     from signalroom.simulate.runner import run_calls
     from signalroom.simulate.scenarios import generate_scenarios
+    from signalroom.simulate.timing import business_hours_starts
 
     scenarios = generate_scenarios(sessions, seed)
+    starts = business_hours_starts(sessions, seed, tz=settings.booking.default_timezone)
 
     async def produce(sink: Any, done: Any) -> Any:
         return await run_calls(
-            scenarios, settings=settings, sink=sink, audio=audio, pace_s=pace, on_done=done
+            scenarios,
+            settings=settings,
+            sink=sink,
+            audio=audio,
+            pace_s=pace,
+            on_done=done,
+            starts=starts,
         )
 
     _records, summary = await deliver(settings, produce, sessions, no_service=no_service)
+    summary["first_call"] = starts[0].isoformat() if starts else None
+    summary["last_call"] = starts[-1].isoformat() if starts else None
     return summary
 
 
+def shell_command(*args: str) -> str:
+    """``signalroom ARGS`` as it works when typed into the user's shell.
+
+    ``uv run`` puts the project's environment on PATH only for the command it runs: a demo
+    started that way is followed by ``uv run signalroom …``. Otherwise ``signalroom`` works
+    where it is on PATH, and ``python -m signalroom`` with this interpreter where it is not.
+    """
+    import os
+    import shlex
+    import shutil
+    import sys
+
+    words = " ".join(shlex.quote(a) for a in args)
+    if os.environ.get("UV_RUN_RECURSION_DEPTH"):
+        return f"uv run signalroom {words}"
+    if shutil.which("signalroom"):
+        return f"signalroom {words}"
+    return f"{shlex.quote(sys.executable)} -m signalroom {words}"
+
+
 def _print_summary(summary: dict[str, Any], home: Path) -> None:
+    from rich.markup import escape
     from rich.table import Table
 
     table = Table(title="signalroom demo", show_header=False, title_justify="left")
-    table.add_row("sessions", str(summary["sessions"]))
+    table.add_row("sessions", f"{summary['sessions']} (simulated)")
+    if summary.get("first_call"):
+        table.add_row("started", f"{summary['first_call'][:10]} … {summary['last_call'][:10]}")
+    if any(summary.get("replaced", {}).values()):
+        replaced = max(summary["replaced"].values())
+        table.add_row("replaced", f"{replaced} calls of an earlier run with the same seed")
     table.add_row(
         "signals found", f"{summary['signals_found']} ({', '.join(summary['signal_sources'])})"
     )
@@ -131,8 +181,11 @@ def _print_summary(summary: dict[str, Any], home: Path) -> None:
     table.add_row("log", summary["log"])
     err_console.print(table)
     if summary.get("warehouse"):
-        err_console.print(f"open the live dashboard: [bold]signalroom dashboard --home {home}[/]")
+        err_console.print(
+            f"open the live dashboard: [bold]{escape(summary['dashboard_command'])}[/]"
+        )
     else:
         err_console.print(
-            f"records wait in the queue: [bold]signalroom service --until-idle --home {home}[/]"
+            "records wait in the queue: "
+            f"[bold]{escape(shell_command('service', '--until-idle', '--home', str(home)))}[/]"
         )

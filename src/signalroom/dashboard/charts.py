@@ -3,13 +3,18 @@
 altair builds and validates the specifications on the server; the browser renders them with
 the vendored vega, vega-lite and vega-embed scripts (``static/vendor``), so no chart needs the
 internet. Each function takes plain rows from :mod:`signalroom.dashboard.queries` and returns
-the specification as a dict, ready for ``json.dumps``.
+the specification as a dict, ready for ``json.dumps``, or ``None`` when there is nothing to draw:
+the page then says "No data for this period" instead of drawing an empty axis.
+
+Day axes put at most one tick on a day (``tickCount`` as a time interval), so a label such as
+"Dec 03" never repeats, and read dates in UTC, the warehouse's day boundaries.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import altair as alt
@@ -79,59 +84,129 @@ def _count_axis(title: str = "calls") -> alt.Axis:
     return alt.Axis(title=title, tickMinStep=1, format=",d")
 
 
-def calls_per_day(daily: Sequence[Row]) -> Spec:
-    """Bars of all calls per day, with lines for the qualified and booked among them."""
-    values = [
-        {"day": r["day"], "series": series, "calls": r[key]}
-        for r in _plain(daily)
-        for series, key in (
-            ("All calls", "calls"),
-            ("Qualified", "qualified"),
-            ("Booked", "booked"),
+#: Most labels a day axis shows; more would crowd a half-width card.
+MAX_DAY_TICKS = 8
+#: Fewest days a per-day chart spans.
+MIN_DAYS = 7
+
+
+def day_axis(days: Sequence[Any]) -> alt.Axis:
+    """A time axis over ``days`` whose ticks fall on whole days, never two on one day.
+
+    Vega picks sub-day ticks for a short span (two ticks on one day both read "Dec 03");
+    a time-interval tick count rules that out. Long spans tick by month.
+    """
+    parsed = sorted(_as_date(d) for d in days)
+    span = (parsed[-1] - parsed[0]).days + 1 if parsed else 1
+    if span <= 120:
+        step = max(1, math.ceil(span / MAX_DAY_TICKS))
+        return alt.Axis(
+            format="%b %d",
+            labelAngle=0,
+            tickCount={"interval": "day", "step": step},
+            labelOverlap=True,
         )
-    ]
-    color = alt.Color(
-        "series:N",
-        scale=alt.Scale(
-            domain=["All calls", "Qualified", "Booked"], range=["#bfdbfe", TEAL, AMBER]
-        ),
+    months = span / 30.4
+    step = max(1, math.ceil(months / MAX_DAY_TICKS))
+    return alt.Axis(
+        format="%b %Y",
+        labelAngle=0,
+        tickCount={"interval": "month", "step": step},
+        labelOverlap=True,
     )
-    # A day time unit gives each bar the width of its day; lines sit on the bars' centres.
-    axis = alt.Axis(format="%b %d", labelAngle=0)
-    base = alt.Chart(_data(values)).encode(
-        y=alt.Y("calls:Q", axis=_count_axis()),
-        color=color,
-        tooltip=[alt.Tooltip("day:T", format="%Y-%m-%d"), "series:N", "calls:Q"],
-    )
-    bars = (
-        base.transform_filter(alt.datum.series == "All calls")
-        .mark_bar(cornerRadiusTopLeft=2, cornerRadiusTopRight=2, width={"band": 0.8})
-        .encode(x=alt.X("yearmonthdate(day):T", title=None, axis=axis))
-    )
-    lines = (
-        base.transform_filter(alt.datum.series != "All calls")
-        .mark_line(strokeWidth=2, point=len(daily) <= 45)
-        .encode(x=alt.X("yearmonthdate(day):T", title=None, axis=axis, bandPosition=0.5))
-    )
-    return _finish(alt.layer(bars, lines))
 
 
-def latency_per_day(daily: Sequence[Row]) -> Spec:
+def day_x(days: Sequence[Any], **extra: Any) -> alt.X:
+    """The x channel of a per-day chart: whole UTC days from the first to the last of ``days``.
+
+    Charts of one page share it, so the calls and the latency of a day line up.
+    """
+    parsed = sorted(_as_date(d) for d in days)
+    # A few days of calls show within a week, not as bars stretched across the whole chart.
+    first = min(parsed[0], parsed[-1] - timedelta(days=MIN_DAYS - 1))
+    end = parsed[-1] + timedelta(days=1)
+    domain = [alt.DateTime(year=d.year, month=d.month, date=d.day, utc=True) for d in (first, end)]
+    return alt.X(
+        "utcyearmonthdate(day):T",
+        title=None,
+        axis=day_axis([first, parsed[-1]]),
+        scale=alt.Scale(domain=domain),
+        **extra,
+    )
+
+
+def _as_date(value: Any) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+#: The parts a day's bar is split into, bottom up, and their colours.
+CALL_PARTS = ("Booked", "Qualified, not booked", "Other calls")
+CALL_COLORS = ["#15803d", BLUE, "#d1d5db"]  # as the outcomes chart: booked, qualified
+
+
+def calls_per_day(daily: Sequence[Row]) -> Spec | None:
+    """One bar per day of all calls, split into booked, qualified (not booked) and the rest.
+
+    Stacked parts read at a glance on sparse days, where lines of daily counts would zig-zag
+    to zero between calls.
+    """
+    if not any(r["calls"] for r in daily):
+        return None
+    values = []
+    for r in _plain(daily):
+        booked = int(r["booked"] or 0)
+        qualified = max(0, int(r["qualified"] or 0) - booked)
+        other = max(0, int(r["calls"] or 0) - booked - qualified)
+        parts = zip(CALL_PARTS, (booked, qualified, other), strict=True)
+        for order, (part, calls) in enumerate(parts):
+            if calls:
+                values.append({"day": r["day"], "part": part, "calls": calls, "order": order})
+    chart = (
+        alt.Chart(_data(values))
+        .mark_bar(width={"band": 0.8})
+        .encode(
+            # A day time unit gives each bar the width of its day.
+            x=day_x([r["day"] for r in daily]),
+            y=alt.Y("calls:Q", stack="zero", axis=_count_axis()),
+            color=alt.Color(
+                "part:N",
+                scale=alt.Scale(domain=list(CALL_PARTS), range=CALL_COLORS),
+                sort=list(CALL_PARTS),
+            ),
+            order=alt.Order("order:Q"),
+            tooltip=[
+                alt.Tooltip("utcyearmonthdate(day):T", title="day", format="%Y-%m-%d"),
+                alt.Tooltip("part:N", title="calls"),
+                alt.Tooltip("calls:Q", title="count"),
+            ],
+        )
+    )
+    return _finish(chart)
+
+
+def latency_per_day(daily: Sequence[Row]) -> Spec | None:
     values = [
         {"day": r["day"], "series": series, "ms": r[key]}
         for r in _plain(daily)
         for series, key in (("p50", "latency_p50_ms"), ("p95", "latency_p95_ms"))
         if r[key] is not None
     ]
+    if not values:
+        return None
     chart = (
         alt.Chart(_data(values))
         .mark_line(point=len(daily) <= 31, strokeWidth=2, interpolate="monotone")
         .encode(
-            x=alt.X("day:T", title=None, axis=alt.Axis(format="%b %d", labelAngle=0)),
+            # the days of the calls chart beside it; points sit mid-day, on the bars' centres
+            x=day_x([r["day"] for r in daily], bandPosition=0.5),
             y=alt.Y("ms:Q", title="turn latency (ms)"),
             color=alt.Color("series:N", scale=alt.Scale(domain=["p50", "p95"], range=[TEAL, RED])),
             tooltip=[
-                alt.Tooltip("day:T", format="%Y-%m-%d"),
+                alt.Tooltip("utcyearmonthdate(day):T", title="day", format="%Y-%m-%d"),
                 "series:N",
                 alt.Tooltip("ms:Q", format=",.0f"),
             ],
@@ -140,7 +215,9 @@ def latency_per_day(daily: Sequence[Row]) -> Spec:
     return _finish(chart)
 
 
-def grades(rows: Sequence[Row]) -> Spec:
+def grades(rows: Sequence[Row]) -> Spec | None:
+    if not rows:
+        return None
     chart = (
         alt.Chart(_data(_plain(rows)))
         .mark_bar(cornerRadiusTopLeft=3, cornerRadiusTopRight=3)
@@ -171,12 +248,17 @@ def _hbar(rows: Sequence[Row], label: str, color: str) -> alt.Chart:
     return chart
 
 
-def integrations(rows: Sequence[Row]) -> Spec:
-    return _finish(_hbar(rows, "name", BLUE), height=max(80, 24 * len(rows)))
+def integrations(rows: Sequence[Row]) -> Spec | None:
+    if not rows:
+        return None
+    named = [{**r, "name": str(r["name"]).replace("_", " ")} for r in rows]
+    return _finish(_hbar(named, "name", BLUE), height=max(80, 24 * len(rows)))
 
 
-def industries(rows: Sequence[Row]) -> Spec:
+def industries(rows: Sequence[Row]) -> Spec | None:
     """Calls per industry, split into qualified and not qualified leads."""
+    if not rows:
+        return None
     values = [
         {
             "industry": str(r["industry"]).replace("_", " "),
@@ -207,7 +289,9 @@ def industries(rows: Sequence[Row]) -> Spec:
     return _finish(chart, height=max(80, 26 * len(rows)))
 
 
-def outcomes(rows: Sequence[Row]) -> Spec:
+def outcomes(rows: Sequence[Row]) -> Spec | None:
+    if not rows:
+        return None
     domain = [o for o in OUTCOME_COLORS if any(r["outcome"] == o for r in rows)]
     domain += [r["outcome"] for r in rows if r["outcome"] not in OUTCOME_COLORS]
     chart = (

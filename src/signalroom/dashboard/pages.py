@@ -16,9 +16,10 @@ from urllib.parse import quote, urlencode
 import jinja2
 
 from signalroom.dashboard import charts, queries
+from signalroom.dashboard.contacts import any_simulated
 from signalroom.dashboard.queries import GRADES, OUTCOMES, SORTABLE, URGENCIES, LeadFilters
 from signalroom.dashboard.reader import Reader, Row
-from signalroom.dashboard.timeline import FIELD_LABELS, build_timeline
+from signalroom.dashboard.timeline import FIELD_LABELS, build_timeline, format_value
 
 VENDOR_SCRIPTS = ("vega.min.js", "vega-lite.min.js", "vega-embed.min.js")
 
@@ -59,11 +60,22 @@ def _when(value: Any) -> str:
     return "—" if value is None else str(value)
 
 
+def _when_short(value: Any) -> str:
+    """To the minute: a table of calls needs no seconds."""
+    text = _when(value)
+    return text[:16] if len(text) == 19 and text[4] == "-" else text
+
+
 def _duration(value: Any) -> str:
+    """``45s``, ``1m 34s``, ``1h 02m``: the largest units that matter for a call."""
     if value is None:
         return "—"
     seconds = round(float(value))
-    return f"{seconds // 60}m {seconds % 60:02d}s"
+    if seconds < 60:
+        return f"{seconds}s"
+    if seconds < 3600:
+        return f"{seconds // 60}m {seconds % 60:02d}s"
+    return f"{seconds // 3600}h {seconds % 3600 // 60:02d}m"
 
 
 @cache
@@ -76,7 +88,15 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters.update(
-        int=_int, pct=_pct, usd=_usd, ms=_ms, num=_num, when=_when, duration=_duration
+        int=_int,
+        pct=_pct,
+        usd=_usd,
+        ms=_ms,
+        num=_num,
+        when=_when,
+        when_short=_when_short,
+        duration=_duration,
+        value=format_value,
     )
     env.globals.update(
         GRADES=GRADES,
@@ -117,11 +137,11 @@ def window_start(window: str, today: date | None = None) -> date | None:
 
 
 def _fill_days(daily: list[Row], start: date | None, end: date | None) -> list[Row]:
-    """One row per day from the first call (or ``start``) to ``end``, zeros where no call
-    started, so a quiet day shows as a gap instead of a line drawn straight across it."""
+    """One row per day from ``start`` (the window's first day; else the first call) to ``end``,
+    zeros where no call started: a quiet day shows as a gap, and the window as a whole."""
     if not daily:
         return daily
-    start = max(start, daily[0]["day"]) if start else daily[0]["day"]
+    start = min(start, daily[0]["day"]) if start else daily[0]["day"]
     end = max(end or daily[-1]["day"], daily[-1]["day"])
     if not isinstance(start, date) or (end - start).days > 400:
         return daily
@@ -146,6 +166,7 @@ def overview_context(db: Reader, window: str = DEFAULT_WINDOW) -> dict[str, Any]
     return {
         "page": "overview",
         "title": "Overview",
+        "simulated": any_simulated(db, since),
         "totals": data.totals,
         "window": window,
         "windows": list(WINDOWS),
@@ -168,6 +189,7 @@ def leads_context(db: Reader, filters: LeadFilters) -> dict[str, Any]:
     return {
         "page": "leads",
         "title": "Leads",
+        "simulated": any(row["caller"].simulated for row in page.rows),
         "leads": page,
         "filters": filters,
         "query": query,
@@ -206,6 +228,7 @@ def call_context(data: queries.CallData) -> dict[str, Any]:
     return {
         "page": "call",
         "title": f"Call {data.session['session_id']}",
+        "simulated": (record.get("metadata") or {}).get("simulated") is True,
         "session": data.session,
         "record": record,
         "facts": data.facts or {},

@@ -243,7 +243,13 @@ def leads(db: Reader, filters: LeadFilters) -> LeadsPage:
             "ORDER BY industry"
         )
     ]
-    return LeadsPage([_lead(r) for r in rows], total, page, pages, industries)
+    from signalroom.dashboard.contacts import Contact, contacts
+
+    callers = contacts(db, [str(r["record_id"]) for r in rows])
+    leads = [_lead(r) for r in rows]
+    for row in leads:
+        row["caller"] = callers.get(str(row["record_id"]), Contact())
+    return LeadsPage(leads, total, page, pages, industries)
 
 
 def iter_leads(db: Reader, filters: LeadFilters) -> Iterator[Row]:

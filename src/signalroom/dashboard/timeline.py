@@ -9,6 +9,7 @@ replies carry the latency measured for them: the collector labels each reply's m
 
 from __future__ import annotations
 
+import math
 import re
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
@@ -43,6 +44,26 @@ class Entry:
     tool: dict[str, Any] | None = None
 
 
+def format_value(value: Any) -> str:
+    """A signal's value for people: ``300.0`` reads "300", ``1500`` "1,500", ``real_estate``
+    "real estate"; numbers a tool passed as text (``"300.0"``) read the same."""
+    if isinstance(value, str):
+        try:
+            number = float(value.replace(",", ""))
+        except ValueError:
+            return value.replace("_", " ")
+        if not math.isfinite(number):
+            return value
+        value = number
+    if isinstance(value, bool) or value is None:
+        return "—" if value is None else str(value).lower()
+    if isinstance(value, int | float):
+        if float(value).is_integer():
+            return f"{int(value):,}"
+        return f"{value:,.2f}".rstrip("0").rstrip(".")
+    return str(value)
+
+
 def _parse_time(value: Any) -> datetime | None:
     if isinstance(value, datetime):
         return value
@@ -74,7 +95,7 @@ def highlight(text: str, evidence: list[dict[str, Any]]) -> tuple[list[Segment],
         if start > pos:
             segments.append(Segment(text[pos:start]))
         ev = evidence[i]
-        segments.append(Segment(text[start:end], str(ev["field"]), str(ev.get("value"))))
+        segments.append(Segment(text[start:end], str(ev["field"]), format_value(ev.get("value"))))
         pos = end
     if pos < len(text) or not segments:
         segments.append(Segment(text[pos:]))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -16,7 +17,9 @@ def register(app: typer.Typer) -> None:
     app.command(
         "simulate",
         help="Run one scripted call through the real AgentSession and store its record in the "
-        'home\'s outbox.\n\nThe script is JSON: {"turns": ["caller utterance", ...]}.\n\n'
+        'home\'s outbox.\n\nThe script is JSON: {"turns": ["caller utterance", ...]}. The record '
+        "is marked simulated; its durations, latencies and costs come from a timing model "
+        "(simulated, not measured; --audio keeps LiveKit's measurements).\n\n"
         "Example: signalroom simulate --script call.json --json",
     )(simulate)
 
@@ -68,6 +71,7 @@ def simulate(
     from signalroom.record import SessionRecord
 
     from .runner import run_call
+    from .timing import TimingModel
 
     turns = read_script(script)
     require_writable_home(load_settings(home).home)  # before the call: its record goes there
@@ -75,8 +79,17 @@ def simulate(
         save_settings(home, {"queue_url": queue, "warehouse_url": warehouse})
     settings = load_settings(home, queue_url=queue, warehouse_url=warehouse)
 
+    agent = settings.agent
+    # The call starts now; its times, latencies and usage come from the timing model
+    # (simulated, not measured), so it is priced as the production models would charge.
+    timing = TimingModel(
+        datetime.now(UTC), llm=agent.llm, stt=agent.stt, tts=agent.tts, measured=audio
+    )
+
     async def produce(sink: Any, done: Any) -> list[SessionRecord]:
-        record = await run_call(turns, settings=settings, sink=sink, audio=audio, pace_s=pace)
+        record = await run_call(
+            turns, settings=settings, sink=sink, audio=audio, pace_s=pace, timing=timing
+        )
         done(record)
         return [record]
 
@@ -88,6 +101,40 @@ def simulate(
     fail_undelivered(summary, settings.home)
 
 
+def _number(value: float | None) -> str:
+    if value is None:
+        return "None"
+    return f"{value:g}" if not float(value).is_integer() else str(int(value))
+
+
+def _value(value: Any) -> str:
+    """A tool argument as said: ``"300.0"`` reads ``300``."""
+    try:
+        return _number(float(value))
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def tool_line(call: Any) -> str:
+    """One tool call for people: what it was asked, then how it ended (when it says)."""
+    args = call.arguments or {}
+    if "field" in args and "value" in args:  # record_signal
+        detail = f"{args['field']}={_value(args['value'])}"
+    elif call.query or call.customer_email:
+        detail = repr(call.query or call.customer_email)
+    else:
+        detail = " ".join(f"{k}={v}" for k, v in args.items())
+    if call.error:
+        outcome = "error: " + call.error
+    elif call.success is not None:
+        outcome = "ok" if call.success else "failed"
+    elif call.results_found is not None:
+        outcome = f"{call.total_results or 0} results" if call.results_found else "no results"
+    else:
+        outcome = ""
+    return " ".join(part for part in (call.tool, detail, outcome) if part)
+
+
 def _print_summary(record: Any, delivery: dict[str, Any]) -> None:
     from rich.table import Table
 
@@ -97,17 +144,16 @@ def _print_summary(record: Any, delivery: dict[str, Any]) -> None:
     table.add_row("session", record.session_id)
     table.add_row("record", f"{record.record_id} (revision {record.revision})")
     table.add_row("close", str(record.close_reason))
+    table.add_row("duration", f"{record.duration_seconds or 0:.0f} s (simulated timing)")
     table.add_row("stage", str(record.conversation_state))
     table.add_row(
         "signals",
-        f"team_size={s.team_size} monthly_volume={s.monthly_volume} "
+        f"team_size={s.team_size} monthly_volume={_number(s.monthly_volume)} "
         f"integrations={','.join(s.integration_needs) or '-'} urgency={s.urgency} "
         f"industry={s.industry}",
     )
     for call in record.tool_calls:
-        detail = call.query or call.customer_email or ""
-        outcome = "error: " + call.error if call.error else f"success={call.success}"
-        table.add_row("tool", f"{call.tool} {detail!r} {outcome}")
+        table.add_row("tool", tool_line(call))
     table.add_row(
         "usage",
         f"llm_tokens={m.llm_tokens} stt_audio_seconds={m.stt_audio_seconds} "

@@ -26,6 +26,8 @@ from .scenarios import Scenario
 if TYPE_CHECKING:
     from livekit.agents import AgentSession
 
+    from .timing import TimingModel
+
 logger = logging.getLogger("signalroom.simulate")
 
 #: Upper bound for one scripted turn; a turn that takes longer fails the call, never hangs it.
@@ -70,8 +72,15 @@ async def run_call(
     participant_identity: str | None = None,
     metadata: dict[str, str | int | float | bool | None] | None = None,
     on_session_closed: Callable[[AgentSession[None]], None] | None = None,
+    timing: TimingModel | None = None,
 ) -> SessionRecord:
     """One call: the agent greets, then each of ``turns`` is said by the caller in order.
+
+    Every record says it is simulated (``metadata["simulated"] = True``). Simulated session ids
+    start with ``sim-`` (the default, and the scenarios' ids): the dashboard's overview looks for
+    simulated calls among those sessions only. ``timing`` rewrites
+    the call's times, latencies and model usage with :mod:`signalroom.simulate.timing`
+    (simulated, not measured), before the privacy policy applies.
 
     ``sink`` receives the in-progress checkpoints and the final record (from a worker thread).
     ``abandon`` ends the call as a caller hang-up (close reason ``participant_disconnected``).
@@ -112,6 +121,8 @@ async def run_call(
     interval = settings.agent.checkpoint_interval_s or settings.outbox.checkpoint_interval_s
     from signalroom.privacy import privacy_transform
 
+    privacy = privacy_transform(settings)
+    transform = privacy if timing is None else (lambda r: privacy(timing.apply(r)))
     recorder = SessionRecorder(
         session,
         room=session_id,
@@ -122,10 +133,10 @@ async def run_call(
         checkpoint_interval_s=interval,
         # the privacy policy hashes (or keeps) the identity, with the deployment's key
         hash_identity=False,
-        transform=privacy_transform(settings),
+        transform=transform,
         keep_transcript=settings.agent.keep_transcript,
         annotations=agent.annotations,
-        metadata={"mode": "audio" if audio else "text", **(metadata or {})},
+        metadata={"mode": "audio" if audio else "text", **(metadata or {}), "simulated": True},
     )
     try:
         await session.start(agent)
@@ -160,10 +171,26 @@ async def run_calls(
     pace_s: float = 0.0,
     on_done: Callable[[SessionRecord], None] | None = None,
     now: datetime | None = None,
+    starts: list[datetime] | None = None,
 ) -> list[SessionRecord]:
-    """The scenarios one after another (calls are cheap; order keeps output readable)."""
+    """The scenarios one after another (calls are cheap; order keeps output readable).
+
+    ``starts`` (one per scenario) gives each call a start time and the timing model of
+    :mod:`signalroom.simulate.timing`; the agent's clock then reads that start time too, so
+    "tomorrow at 2pm" means the day after the simulated call.
+    """
+    from .timing import TimingModel
+
+    if starts is not None and len(starts) != len(scenarios):
+        raise ValueError(f"{len(starts)} start times for {len(scenarios)} scenarios")
     records = []
-    for scenario in scenarios:
+    for i, scenario in enumerate(scenarios):
+        timing = None
+        if starts is not None:
+            agent = settings.agent
+            timing = TimingModel(
+                starts[i], llm=agent.llm, stt=agent.stt, tts=agent.tts, measured=audio
+            )
         record = await run_call(
             scenario.turns,
             settings=settings,
@@ -171,10 +198,11 @@ async def run_calls(
             sink=sink,
             audio=audio,
             pace_s=pace_s,
-            now=now,
+            now=starts[i] if starts is not None else now,
             abandon=scenario.abandoned,
             participant_identity=scenario.persona.phone,
             metadata={"scenario": scenario.kind},
+            timing=timing,
         )
         records.append(record)
         if on_done is not None:

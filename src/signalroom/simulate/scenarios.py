@@ -180,6 +180,15 @@ def _booking_turns(rng: random.Random, persona: Persona, bad_email: bool) -> lis
     ]
 
 
+def session_id(seed: int, index: int) -> str:
+    """The session id of the ``index``-th call of ``seed``: the same on every run."""
+    return f"sim-{seed}-{index:04d}"
+
+
+def session_ids(n: int, seed: int = 7) -> list[str]:
+    return [session_id(seed, i) for i in range(n)]
+
+
 def make_scenario(rng: random.Random, index: int, kind: Kind, seed: int = 0) -> Scenario:
     persona, industry_said = _persona(rng, index)
     tools = rng.sample(INTEGRATIONS, k=rng.choice([1, 2]))
@@ -204,7 +213,7 @@ def make_scenario(rng: random.Random, index: int, kind: Kind, seed: int = 0) -> 
             *_booking_turns(rng, persona, bad_email=kind == "bad_email"),
             "No, that's all. Thanks, bye.",
         ]
-    return Scenario(session_id=f"sim-{seed}-{index:04d}", kind=kind, persona=persona, turns=turns)
+    return Scenario(session_id=session_id(seed, index), kind=kind, persona=persona, turns=turns)
 
 
 _MIX: list[Kind] = [
