@@ -13,6 +13,7 @@ simulator's (``sim-…``), so a warehouse of real calls answers from the session
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -90,13 +91,17 @@ def contacts(db: Reader, record_ids: Sequence[str]) -> dict[str, Contact]:
     """The callers of ``record_ids`` (a page of leads), keyed by record id."""
     if not record_ids:
         return {}
-    from signalroom.dashboard.queries import as_json
-
     marks = ", ".join("?" for _ in record_ids)
     rows = db.rows(
         f"SELECT record_id, record FROM sessions WHERE record_id IN ({marks})", list(record_ids)
     )
-    return {str(r["record_id"]): contact_of(as_json(r["record"]) or {}) for r in rows}
+    return {str(r["record_id"]): contact_of(_json(r["record"]) or {}) for r in rows}
+
+
+def _json(value: Any) -> Any:
+    """JSON columns come back as text from DuckDB and already parsed from psycopg (read here,
+    not from ``queries``, which imports this module)."""
+    return json.loads(value) if isinstance(value, str | bytes) else value
 
 
 def any_simulated(db: Reader, since: date | None = None) -> bool:
