@@ -256,6 +256,7 @@ def _cue_allowed(
     is_org = (
         cue.org
         or words[j - 1] in r.org_heads.get(cue.label, ())
+        or words[j - 1] in r.org_nouns  # the cue ends in one: "restaurant group"
         or (j < len(words) and words[j] in r.org_nouns)
     )
     if kind == "possession_anchors":
