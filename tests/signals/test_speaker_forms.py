@@ -93,6 +93,26 @@ def test_headcount_in_past_tense(text: str, team: int | None) -> None:
     assert _field(text, "team_size") == team
 
 
+# -- monthly_volume: the work item named before a bare count with a period ----------------
+
+
+@pytest.mark.parametrize(
+    ("text", "volume"),
+    [
+        ("we scan intake forms, like 800 a month", 800),
+        ("we handle contracts, maybe 300 a month", 300),
+        ("we review invoices, about 2 thousand a week", 8666.7),
+        ("we process intake forms, um, like 40 a day", 1200),
+        ("the forms cost like 800 a month", None),
+        ("we process invoices and pay about 800 a month for it", None),
+        ("we review contracts. 300 a month", None),
+        ("we get about 800 a month", None),
+    ],
+)
+def test_item_named_before_its_count(text: str, volume: float | None) -> None:
+    assert _field(text, "monthly_volume") == volume
+
+
 # -- urgency: a horizon beside an evaluation of vendors ------------------------------------
 
 

@@ -38,6 +38,9 @@ from signalroom.signals.tokens import Num, Tokens
 _HEAD_WINDOW = 3
 _RATE_WINDOW = 6
 _NEXT_RATE = 2
+_ELIDED_REACH = 4  # words between a named work item and its bare count: ", like about"
+#: all that may sit between that item and its count (approximators are skipped before)
+_ELIDED_FILLER = frozenset({",", "-", "like", "maybe", "say", "probably", "um", "uh", "so"})
 _USE_WINDOW = 6
 _VERB_WINDOW = 4
 _MAX_APPROXIMATORS = 4
@@ -130,6 +133,11 @@ def find_quantities(r: Rules, tk: Tokens, nums: list[Num], hits: list[list[Hit]]
         dozens_of = num.j < n and words[num.j] == "of" and words[num.j - 1] == "dozens"
         after = num.j + 1 if dozens_of else num.j
         head = _head(r, words, after, starts)
+        if (head is None or head.kind in ("bare", "open")) and hits[RATE] and hits[VOLUME_VERB]:
+            elided = _elided_item(r, words, num, before, starts, hits)
+            if elided is not None:
+                volumes.append(elided)
+                continue
         if head is None:
             continue
         if head.kind == "guess":
@@ -420,6 +428,29 @@ def _rate(
         if _HARD_STOPS.isdisjoint(words[after:s]) and not any(k in starts for k in range(after, s)):
             return float(factor), e
     return None, 0
+
+
+def _elided_item(
+    r: Rules, words: list[str], num: Num, before: int, starts: set[int], hits: list[list[Hit]]
+) -> tuple[float, int, int, str] | None:
+    """A bare count with a period right after it whose work item was named just before, after
+    a processing verb: "we scan intake forms, like 800 a month" (not "forms cost 800 a month":
+    the noun must follow a verb of the volume table)."""
+    assert num.value is not None
+    factor, end = _rate(words, num, num.j, starts, hits[RATE], reach=_NEXT_RATE)
+    if factor is None:
+        return None
+    for k in range(before - 1, max(-1, before - _ELIDED_REACH - 2), -1):
+        if k in starts:
+            return None
+        size, _ = r.volume_nouns.match(words, k)
+        if size and k + size <= before:
+            if not _has_verb(words, k, hits[VOLUME_VERB]):
+                return None
+            return num.value * factor, k, end, " ".join(words[k : k + size])
+        if words[k] not in _ELIDED_FILLER:
+            return None
+    return None
 
 
 def _duty(words: list[str], k: int) -> bool:
