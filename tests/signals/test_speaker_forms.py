@@ -113,6 +113,25 @@ def test_item_named_before_its_count(text: str, volume: float | None) -> None:
     assert _field(text, "monthly_volume") == volume
 
 
+# -- integration_needs: a negation names the tool left, not the one moved to ---------------
+
+
+@pytest.mark.parametrize(
+    ("text", "tools"),
+    [
+        ("we moved off Zoho to Dynamics last year", ["dynamics"]),
+        ("we moved off Zoho to HubSpot", ["hubspot"]),
+        ("we're replacing Box with SharePoint", ["sharepoint"]),
+        ("we stopped using Zoho for Pipedrive", ["pipedrive"]),
+        ("we don't use Slack or Teams", []),
+        ("we don't need to connect to Slack", []),
+        ("we got rid of Dropbox", []),
+    ],
+)
+def test_destination_after_a_negated_tool(text: str, tools: list[str]) -> None:
+    assert _field(text, "integration_needs") == tools
+
+
 # -- urgency: a horizon beside an evaluation of vendors ------------------------------------
 
 

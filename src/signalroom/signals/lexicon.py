@@ -47,6 +47,7 @@ _CLAUSE_REACH = 10
 _SPEAKER = frozenset(
     {"i", "we", "i'm", "we're", "i'd", "we'd", "i've", "we've", "i'll", "we'll", "me", "us", "our"}
 )
+_DESTINATIONS = frozenset({"to", "onto", "into", "with", "for"})
 _PAST_MARKERS = frozenset({"last", "ago", "yesterday", "earlier"})
 _DENIALS = frozenset({"no", "not", "never", "isn't", "wasn't", "nothing", "without", "hardly"})
 
@@ -99,7 +100,7 @@ def find_integrations(r: Rules, tk: Tokens, hits: list[list[Hit]]) -> list[Found
     negations = bool(hits[NEGATION] or hits[NEGATION_AFTER])
     for pos, (i, j, alias) in enumerate(aliases):
         assert isinstance(alias, Alias)
-        if (news and _near(news, i, j)) or (negations and _negated(hits, i, j)):
+        if (news and _near(news, i, j)) or (negations and _negated(hits, tk.words, i, j)):
             continue
         if alias.ambiguous and not _used_as_product(r, tk, aliases, pos, accepted):
             continue
@@ -113,11 +114,20 @@ def _near(spans: list[Hit], i: int, j: int) -> bool:
     return any(e > i - _NEAR for _, e, _ in within(spans, lo, j + _NEAR))
 
 
-def _negated(hits: list[list[Hit]], i: int, j: int) -> bool:
+def _negated(hits: list[list[Hit]], words: Sequence[str], i: int, j: int) -> bool:
     before = within(hits[NEGATION], i - _NEAR - MAX_PHRASE, i + 1)
-    if any(i - _NEAR <= e <= i for _, e, _ in before):
-        return True
+    for _, e, _ in before:
+        if i - _NEAR <= e <= i and not _destination(hits, words, e, i):
+            return True
     return bool(within(hits[NEGATION_AFTER], j, j + _NEGATION_REACH))
+
+
+def _destination(hits: list[list[Hit]], words: Sequence[str], e: int, i: int) -> bool:
+    """The tool at ``i`` is where the speaker goes after leaving the one the negation ending
+    at ``e`` named: "moved off zoho to hubspot", "replacing box with sharepoint"."""
+    if i < 1 or words[i - 1] not in _DESTINATIONS:
+        return False
+    return any(e <= s and end < i for s, end, _ in within(hits[INTEGRATION], e, i))
 
 
 def _used_as_product(
