@@ -59,6 +59,25 @@ def test_with_or_from_employer(text: str, industry: str | None) -> None:
     assert _field(text, "industry") == industry
 
 
+# -- industry: the organization named before "i work at / for" ---------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "industry"),
+    [
+        ("the hospital I work at is looking at options", "healthcare"),
+        ("the law firm I work for uses Clio", "legal"),
+        ("the small dental practice I work at needs this", "healthcare"),
+        ("our credit union we work for is tiny", "finance"),
+        ("the law firm we work with uses Clio", None),
+        ("the contracts I work on are long", None),
+        ("my sister works at a hospital", None),
+    ],
+)
+def test_workplace_named_before_the_speaker(text: str, industry: str | None) -> None:
+    assert _field(text, "industry") == industry
+
+
 # -- team_size: "it's just me" and a longer phrase that starts inside it --------------------
 
 

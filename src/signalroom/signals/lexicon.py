@@ -47,6 +47,7 @@ _CLAUSE_REACH = 10
 _SPEAKER = frozenset(
     {"i", "we", "i'm", "we're", "i'd", "we'd", "i've", "we've", "i'll", "we'll", "me", "us", "our"}
 )
+_WORKPLACE_LINKS = frozenset({"at", "for"})
 _DESTINATIONS = frozenset({"to", "onto", "into", "with", "for"})
 _PAST_MARKERS = frozenset({"last", "ago", "yesterday", "earlier"})
 _DENIALS = frozenset({"no", "not", "never", "isn't", "wasn't", "nothing", "without", "hardly"})
@@ -179,8 +180,30 @@ def find_industry(r: Rules, tk: Tokens, hits: list[list[Hit]]) -> Found | None:
             found = _described(r, words, a_end, kind, anchor_starts)
             if found is not None:
                 return found
+        for a_start, a_end, kind in anchors:
+            if kind == "work_anchors" and words[a_end - 1] in _WORKPLACE_LINKS:
+                found = _workplace_before(r, words, a_start)
+                if found is not None:
+                    return found
     found = fragment(r, words)
     return found if found is not None else bare_description(r, words)
+
+
+def _workplace_before(r: Rules, words: Sequence[str], a_start: int) -> Found | None:
+    """An organization named right before "i work at/for": "the hospital i work at" (a
+    relative clause; "the law firm we work with" is a relation, not the speaker's employer)."""
+    firsts = r.industry.first_words
+    for k in range(max(1, a_start - r.max_gap), a_start):
+        # "the hospital", "the small dental practice": one modifier may come between
+        if words[k] not in firsts or _OWN.isdisjoint(words[max(0, k - 2) : k]):
+            continue
+        size, cue = r.industry.match(words, k)
+        if cue is None or cue.label is None or k + size != a_start:
+            continue
+        last = words[a_start - 1]
+        if cue.org or last in r.org_heads.get(cue.label, ()) or last in r.org_nouns:
+            return Found("industry", cue.label, k, a_start)
+    return None
 
 
 def names_own_org(r: Rules, words: Sequence[str]) -> bool:
