@@ -52,6 +52,8 @@ def test_hosted_models_without_keys_are_not_contacted() -> None:
         "anthropic/claude-haiku-4-5: not contacted, ANTHROPIC_API_KEY is not set",
     )
     assert "chat: missing ANTHROPIC_API_KEY" in checks["agent keys"][1]
+    gemini = by_part(AgentSettings(llm="google/gemini-2.5-flash"), {})["agent llm"]
+    assert gemini == ("warn", "google/gemini-2.5-flash: not contacted, GOOGLE_API_KEY is not set")
     bad = by_part(AgentSettings(llm="gpt-4"), {})
     assert bad["agent models"][0] == "FAIL" and "provider/model" in bad["agent models"][1]
 

@@ -56,6 +56,7 @@ def test_model_strings() -> None:
 def test_llm_providers_and_their_keys() -> None:
     assert parse_model("llm", "anthropic/claude-haiku-4-5").env_key == "ANTHROPIC_API_KEY"
     assert parse_model("llm", "groq/llama-3.3-70b-versatile").env_key == "GROQ_API_KEY"
+    assert parse_model("llm", "google/gemini-2.5-flash").env_key == "GOOGLE_API_KEY"
     with pytest.raises(ConfigError, match="no plugin"):
         parse_model("stt", "anthropic/claude-haiku-4-5")
 
@@ -91,3 +92,16 @@ def test_an_endpoint_is_an_http_url_and_its_password_never_shows() -> None:
     spec = parse_model("llm", "openai/llama3.1", base_url="https://u:s3cret@llm.example/v1")
     assert "s3cret" not in spec.label and "s3cret" not in spec.endpoint
     assert spec.label == "openai/llama3.1 at https://u:***@llm.example/v1"
+
+
+def test_a_google_llm_is_built_by_livekits_google_plugin(monkeypatch: pytest.MonkeyPatch) -> None:
+    from livekit.plugins import google
+
+    from signalroom.agent.models import build_llm, import_plugins, llm_spec
+
+    settings = AgentSettings(stt="none", tts="none", llm="google/gemini-2.5-flash")
+    assert import_plugins(settings, text_only=True) == ["livekit.plugins.google"]
+    monkeypatch.setenv("GOOGLE_API_KEY", "test-key")
+    llm = build_llm(llm_spec(settings))
+    assert isinstance(llm, google.LLM)
+    assert llm.model == "gemini-2.5-flash"

@@ -24,6 +24,7 @@ _MODELS_URL = {
     "openai": "https://api.openai.com/v1/models",
     "anthropic": "https://api.anthropic.com/v1/models",
     "groq": "https://api.groq.com/openai/v1/models",
+    "google": "https://generativelanguage.googleapis.com/v1beta/models",
 }
 
 
@@ -118,8 +119,11 @@ def probe_llm(spec: ModelSpec, env: dict[str, str]) -> AgentCheck:
             )
     else:
         return AgentCheck("agent llm", "ok", f"{spec.label} (no check for this provider)")
-    headers = {"x-api-key": key or "", "anthropic-version": "2023-06-01"}
-    if spec.provider != "anthropic":
+    if spec.provider == "anthropic":
+        headers = {"x-api-key": key or "", "anthropic-version": "2023-06-01"}
+    elif spec.provider == "google" and not spec.base_url:
+        headers = {"x-goog-api-key": key or ""}
+    else:
         headers = {"Authorization": f"Bearer {key}"} if key else {}
     shown = redact_url(url)
     try:

@@ -1,13 +1,13 @@
 """Speech and language models from config strings, the plugins behind them, and their keys.
 
 ``provider/model`` picks a LiveKit plugin: LLMs ``openai/gpt-4.1-mini``,
-``anthropic/claude-haiku-4-5``, ``groq/llama-3.3-70b-versatile``; STT ``deepgram/nova-3`` or
-``openai/whisper-1``; TTS ``cartesia/sonic-2`` or ``openai/gpt-4o-mini-tts``; ``none`` for both
+``anthropic/claude-haiku-4-5``, ``google/gemini-2.5-flash``,
+``groq/llama-3.3-70b-versatile``; STT ``deepgram/nova-3`` or ``openai/whisper-1``; TTS
+``cartesia/sonic-2`` or ``openai/gpt-4o-mini-tts``; ``none`` for both
 makes a text-only agent. ``openai/<model>`` with ``agent.llm_base_url`` talks to any
 OpenAI-compatible server (Ollama, vLLM, LM Studio); a key is optional there.
 ``inference/provider/model`` hands ``provider/model`` to LiveKit Inference instead, which bills
-through your LiveKit project and needs no provider key (Google's Gemini models go this way:
-LiveKit's Google plugin needs a tenacity older than signalroom's). VAD: ``silero`` or ``none``.
+through your LiveKit project and needs no provider key. VAD: ``silero`` or ``none``.
 Turn detection: ``multilingual`` (LiveKit's turn detector), ``vad``, ``stt`` or ``manual``.
 
 LiveKit plugins register themselves when imported and refuse to do so off the main thread, so
@@ -35,6 +35,7 @@ PROVIDER_KEYS = {
     "openai": "OPENAI_API_KEY",
     "anthropic": "ANTHROPIC_API_KEY",
     "groq": "GROQ_API_KEY",
+    "google": "GOOGLE_API_KEY",
     "deepgram": "DEEPGRAM_API_KEY",
     "cartesia": "CARTESIA_API_KEY",
 }
@@ -43,6 +44,7 @@ PLUGINS = {
     "openai": ("livekit.plugins.openai", "voice"),
     "anthropic": ("livekit.plugins.anthropic", "anthropic"),
     "groq": ("livekit.plugins.groq", "groq"),
+    "google": ("livekit.plugins.google", "google"),
     "deepgram": ("livekit.plugins.deepgram", "voice"),
     "cartesia": ("livekit.plugins.cartesia", "voice"),
     "silero": ("livekit.plugins.silero", "voice"),
@@ -60,7 +62,7 @@ _CLIENT_PRELOADS = {
 _CLIENT_PRELOADS["livekit.plugins.groq"] = _CLIENT_PRELOADS["livekit.plugins.openai"]
 _KINDS = {
     "stt": ("deepgram", "openai"),
-    "llm": ("openai", "anthropic", "groq"),
+    "llm": ("openai", "anthropic", "google", "groq"),
     "tts": ("cartesia", "openai"),
 }
 _EXAMPLES = {"stt": "deepgram/nova-3", "llm": "openai/gpt-4.1-mini", "tts": "cartesia/sonic-2"}

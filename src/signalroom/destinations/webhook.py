@@ -32,7 +32,8 @@ from tenacity import (
     AsyncRetrying,
     retry_if_exception_type,
     stop_after_attempt,
-    wait_exponential_jitter,
+    wait_exponential,
+    wait_random,
 )
 
 from signalroom.destinations.base import AnalyzedSession, Destination
@@ -168,7 +169,8 @@ class WebhookDestination(Destination):
         msg_id = webhook_id(session)
         retrying = AsyncRetrying(
             stop=stop_after_attempt(endpoint.settings.max_attempts),
-            wait=wait_exponential_jitter(multiplier=0.2, max=5.0, jitter=0.2),
+            # exponential backoff plus jitter, spelled the same in every tenacity release
+            wait=wait_exponential(multiplier=0.2, max=5.0) + wait_random(0, 0.2),
             retry=retry_if_exception_type(_Retryable),
             reraise=True,
         )

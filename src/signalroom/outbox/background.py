@@ -15,7 +15,7 @@ import logging
 import threading
 from collections.abc import Callable
 
-from tenacity import AsyncRetrying, retry_if_exception_type, wait_exponential_jitter
+from tenacity import AsyncRetrying, retry_if_exception_type, wait_exponential, wait_random
 
 from signalroom.outbox.sender import ForwardResult, forward
 from signalroom.outbox.store import Outbox
@@ -86,9 +86,12 @@ class Forwarder:
         try:
             while not self._stop.is_set():
                 retrying = AsyncRetrying(
-                    wait=wait_exponential_jitter(
+                    # exponential backoff plus up to 1 s of jitter, spelled the same in
+                    # every tenacity release
+                    wait=wait_exponential(
                         multiplier=settings.forward_interval_s, max=settings.max_backoff_s
-                    ),
+                    )
+                    + wait_random(0, 1),
                     retry=retry_if_exception_type(_PassFailed),
                     stop=lambda _state: self._stop is not None and self._stop.is_set(),
                     sleep=self._backoff_sleep,

@@ -28,7 +28,8 @@ from tenacity import (
     RetryError,
     retry_if_exception,
     stop_after_attempt,
-    wait_exponential_jitter,
+    wait_exponential,
+    wait_random,
 )
 
 from signalroom.config import OutboxSettings
@@ -159,7 +160,8 @@ async def _publish_with_retries(
 
     retrying = AsyncRetrying(
         stop=stop_after_attempt(max(1, retries)),
-        wait=wait_exponential_jitter(multiplier=0.2, max=5.0, jitter=0.5),
+        # exponential backoff plus jitter, spelled the same in every tenacity release
+        wait=wait_exponential(multiplier=0.2, max=5.0) + wait_random(0, 0.5),
         retry=retry_if_exception(count_attempt),
         reraise=False,
     )
