@@ -6,6 +6,9 @@ This module is imported by every command at start-up: it imports nothing but typ
 from __future__ import annotations
 
 import os
+import shlex
+import shutil
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -58,3 +61,18 @@ def only_defaults(home: Path | None) -> bool:
         name.upper().startswith("SIGNALROOM_") and name.upper() not in _NOT_SETTINGS
         for name in os.environ
     )
+
+
+def shell_command(*args: str) -> str:
+    """``signalroom ARGS`` as it works when typed into the user's shell.
+
+    ``uv run`` puts the project's environment on PATH only for the command it runs: a demo
+    started that way is followed by ``uv run signalroom …``. Otherwise ``signalroom`` works
+    where it is on PATH, and ``python -m signalroom`` with this interpreter where it is not.
+    """
+    words = " ".join(shlex.quote(a) for a in args)
+    if os.environ.get("UV_RUN_RECURSION_DEPTH"):
+        return f"uv run signalroom {words}"
+    if shutil.which("signalroom"):
+        return f"signalroom {words}"
+    return f"{shlex.quote(sys.executable)} -m signalroom {words}"

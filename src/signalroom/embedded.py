@@ -20,6 +20,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from signalroom.cli_common import shell_command
 from signalroom.config import Settings
 from signalroom.console import err_console, fail
 from signalroom.record import SessionRecord
@@ -119,14 +120,15 @@ def fail_undelivered(summary: dict[str, Any], home: Path) -> None:
     if summary.get("outbox_failure"):
         fail(
             summary["outbox_failure"],
-            hint=f"fix the disk under the outbox, then check it: signalroom doctor --home {home}",
+            hint="fix the disk under the outbox, then check it: "
+            + shell_command("doctor", "--home", str(home)),
         )
     waiting = summary["sessions"] - summary["delivered_to_queue"]
     if waiting > 0:
         what = "the record was" if summary["sessions"] == 1 else f"{waiting} records were"
         fail(
             f"{what} not delivered to the queue {summary['queue']}; waiting in the outbox",
-            hint=f"check the queue, then: signalroom outbox drain --home {home}",
+            hint="check the queue, then: " + shell_command("outbox", "drain", "--home", str(home)),
         )
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from signalroom.commands.demo import shell_command
+from signalroom.cli_common import shell_command
 
 pytestmark = pytest.mark.slow
 

@@ -18,7 +18,7 @@ from typing import Annotated, Any
 
 import typer
 
-from signalroom.cli_common import JsonFlag, QueueOption, WarehouseOption
+from signalroom.cli_common import JsonFlag, QueueOption, WarehouseOption, shell_command
 from signalroom.console import err_console, print_json
 
 DEFAULT_DEMO_HOME = Path("signalroom-demo")
@@ -127,26 +127,6 @@ async def _run(
     summary["first_call"] = starts[0].isoformat() if starts else None
     summary["last_call"] = starts[-1].isoformat() if starts else None
     return summary
-
-
-def shell_command(*args: str) -> str:
-    """``signalroom ARGS`` as it works when typed into the user's shell.
-
-    ``uv run`` puts the project's environment on PATH only for the command it runs: a demo
-    started that way is followed by ``uv run signalroom …``. Otherwise ``signalroom`` works
-    where it is on PATH, and ``python -m signalroom`` with this interpreter where it is not.
-    """
-    import os
-    import shlex
-    import shutil
-    import sys
-
-    words = " ".join(shlex.quote(a) for a in args)
-    if os.environ.get("UV_RUN_RECURSION_DEPTH"):
-        return f"uv run signalroom {words}"
-    if shutil.which("signalroom"):
-        return f"signalroom {words}"
-    return f"{shlex.quote(sys.executable)} -m signalroom {words}"
 
 
 def _print_summary(summary: dict[str, Any], home: Path) -> None:
