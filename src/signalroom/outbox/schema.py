@@ -19,8 +19,8 @@ import sqlite3
 
 VERSION = 2
 
-_TABLES = """
-CREATE TABLE IF NOT EXISTS versions (
+#: The versions table's columns, shared by its creation and the migration that rebuilds it.
+_VERSIONS_COLUMNS = """
     seq        INTEGER PRIMARY KEY AUTOINCREMENT,
     record_id  TEXT    NOT NULL,
     revision   INTEGER NOT NULL,
@@ -30,7 +30,11 @@ CREATE TABLE IF NOT EXISTS versions (
     attempts   INTEGER NOT NULL DEFAULT 0,
     last_error TEXT,
     sent_at    REAL
-);
+"""
+
+_TABLES = f"""
+CREATE TABLE IF NOT EXISTS versions (
+{_VERSIONS_COLUMNS});
 CREATE TABLE IF NOT EXISTS payloads (
     seq     INTEGER PRIMARY KEY,
     payload BLOB    NOT NULL
@@ -76,20 +80,11 @@ APPEND = (
 )
 
 # The split of a file from before ``payloads`` existed: same seqs, same states.
-_MIGRATE_1 = """
+_MIGRATE_1 = f"""
 CREATE TABLE payloads (seq INTEGER PRIMARY KEY, payload BLOB NOT NULL);
 INSERT INTO payloads (seq, payload) SELECT seq, payload FROM versions;
 CREATE TABLE versions_split (
-    seq        INTEGER PRIMARY KEY AUTOINCREMENT,
-    record_id  TEXT    NOT NULL,
-    revision   INTEGER NOT NULL,
-    complete   INTEGER NOT NULL,
-    created_at REAL    NOT NULL,
-    state      TEXT    NOT NULL CHECK (state IN ('pending','sent','parked','superseded')),
-    attempts   INTEGER NOT NULL DEFAULT 0,
-    last_error TEXT,
-    sent_at    REAL
-);
+{_VERSIONS_COLUMNS});
 INSERT INTO versions_split
     (seq, record_id, revision, complete, created_at, state, attempts, last_error, sent_at)
 SELECT seq, record_id, revision, complete, created_at, state, attempts, last_error, sent_at
