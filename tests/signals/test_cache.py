@@ -12,6 +12,8 @@ from signalroom.signals import cache
 from signalroom.signals.detector import Detector, default_detector
 from signalroom.signals.vocabulary import BUNDLED_FILES
 
+ENTRY = cache.key(BUNDLED_FILES)
+
 DATA = Path(__file__).parents[1] / "data"
 
 
@@ -45,19 +47,19 @@ def test_a_damaged_entry_is_rebuilt_not_used(cache_home: Path) -> None:
     default_detector()
     (entry,) = cache_home.glob("detector-*.pickle")
     entry.write_bytes(b"not a pickle")
-    assert cache.load(BUNDLED_FILES) is None
+    assert cache.load(ENTRY) is None
     default_detector.cache_clear()
     detector = default_detector()
     assert detector.detect("we have 40 people").team_size == 40
-    assert cache.load(BUNDLED_FILES) is not None  # rewritten
+    assert cache.load(ENTRY) is not None  # rewritten
 
 
 def test_an_entry_others_can_write_is_not_loaded(cache_home: Path) -> None:
     default_detector()
     (entry,) = cache_home.glob("detector-*.pickle")
-    assert cache.load(BUNDLED_FILES) is not None
+    assert cache.load(ENTRY) is not None
     entry.chmod(0o666)
-    assert cache.load(BUNDLED_FILES) is None
+    assert cache.load(ENTRY) is None
 
 
 def test_an_unwritable_cache_folder_only_costs_a_rebuild(

@@ -44,7 +44,8 @@ def cache_dir() -> Path | None:
         return None
 
 
-def _key(bundled: tuple[str, ...]) -> str:
+def key(bundled: tuple[str, ...]) -> str:
+    """The entry's name for the bundled files, this code and this Python."""
     digest = hashlib.sha256(_FORMAT)
     digest.update(sys.version.encode())
     package = resources.files("signalroom.signals")
@@ -68,13 +69,13 @@ def _trusted(path: Path) -> bool:
     return True
 
 
-def load(bundled: tuple[str, ...]) -> tuple[Vocabulary, Rules] | None:
-    """The cached vocabulary and tables for the bundled files, or None (build them)."""
+def load(entry: str) -> tuple[Vocabulary, Rules] | None:
+    """The cached vocabulary and tables under ``entry`` (see :func:`key`), or None."""
     folder = cache_dir()
     if folder is None:
         return None
     try:
-        path = folder / f"detector-{_key(bundled)}.pickle"
+        path = folder / f"detector-{entry}.pickle"
         if not path.is_file() or not _trusted(path):
             return None
         with path.open("rb") as handle:
@@ -84,14 +85,14 @@ def load(bundled: tuple[str, ...]) -> tuple[Vocabulary, Rules] | None:
     return vocabulary, rules
 
 
-def store(bundled: tuple[str, ...], vocabulary: Vocabulary, rules: Rules) -> None:
+def store(entry: str, vocabulary: Vocabulary, rules: Rules) -> None:
     """Write the entry atomically (a reader sees the whole file or none); errors are ignored."""
     folder = cache_dir()
     if folder is None:
         return
     try:
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        path = folder / f"detector-{_key(bundled)}.pickle"
+        path = folder / f"detector-{entry}.pickle"
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=".detector-", suffix=".tmp")
         try:
             with os.fdopen(fd, "wb") as handle:

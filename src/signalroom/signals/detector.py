@@ -117,11 +117,15 @@ def default_detector() -> Detector:
     from the per-user cache when an entry for this exact vocabulary and code exists)."""
     from signalroom.signals import cache
 
-    cached = cache.load(BUNDLED_FILES)
+    try:
+        entry = cache.key(BUNDLED_FILES)
+    except OSError:  # the package's files cannot be read for hashing: build, keep nothing
+        return Detector()
+    cached = cache.load(entry)
     if cached is not None:
         return Detector._from_tables(*cached)
     detector = Detector()
-    cache.store(BUNDLED_FILES, detector.vocabulary, detector._rules)
+    cache.store(entry, detector.vocabulary, detector._rules)
     return detector
 
 
