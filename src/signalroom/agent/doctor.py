@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import importlib.util
 import os
-from dataclasses import dataclass
 
+from signalroom.checks import Check
 from signalroom.config import AgentSettings
 from signalroom.errors import ConfigError
 from signalroom.urls import redact_url
@@ -28,48 +28,38 @@ _MODELS_URL = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class AgentCheck:
-    part: str
-    status: str  # "ok" | "warn" | "FAIL"
-    detail: str
-    hint: str | None = None
-
-
-def agent_checks(
-    settings: AgentSettings, environ: dict[str, str] | None = None
-) -> list[AgentCheck]:
+def agent_checks(settings: AgentSettings, environ: dict[str, str] | None = None) -> list[Check]:
     env = dict(os.environ) if environ is None else environ
     try:
         specs = model_specs(settings)
         llm = llm_spec(settings)
     except ConfigError as exc:
-        return [AgentCheck("agent models", "FAIL", str(exc), exc.hint)]
+        return [Check("agent models", "FAIL", str(exc), exc.hint)]
     kinds = {s.kind: s.label for s in specs}
     detail = (
         f"stt {kinds.get('stt', 'none')}, llm {kinds['llm']}, tts {kinds.get('tts', 'none')}, "
         f"vad {settings.vad}, turns {settings.turn_detection}"
     )
     return [
-        AgentCheck("agent models", "ok", detail),
+        Check("agent models", "ok", detail),
         _check_plugins(settings),
         _check_keys(settings, env),
         probe_llm(llm, env),
     ]
 
 
-def _check_plugins(settings: AgentSettings) -> AgentCheck:
+def _check_plugins(settings: AgentSettings) -> Check:
     modules = plugin_modules(settings)
     missing = [m for m in modules if importlib.util.find_spec(m) is None]
     if missing:
         extras = sorted({PLUGINS[m.rsplit(".", 1)[1]][1] for m in missing})
-        return AgentCheck(
+        return Check(
             "agent plugins",
             "FAIL",
             "not installed: " + ", ".join(missing),
             f"pip install 'signalroom[{','.join(extras)}]'",
         )
-    return AgentCheck("agent plugins", "ok", ", ".join(modules) or "none needed")
+    return Check("agent plugins", "ok", ", ".join(modules) or "none needed")
 
 
 def missing_by_mode(settings: AgentSettings, env: dict[str, str]) -> dict[str, list[str]]:
@@ -84,14 +74,14 @@ def missing_by_mode(settings: AgentSettings, env: dict[str, str]) -> dict[str, l
     return {mode: [k for k in keys if not env.get(k)] for mode, keys in modes.items()}
 
 
-def _check_keys(settings: AgentSettings, env: dict[str, str]) -> AgentCheck:
+def _check_keys(settings: AgentSettings, env: dict[str, str]) -> Check:
     missing = missing_by_mode(settings, env)
     parts = [
         f"{mode}: " + ("ready" if not keys else "missing " + ", ".join(keys))
         for mode, keys in missing.items()
     ]
     if not any(missing.values()):
-        return AgentCheck("agent keys", "ok", "; ".join(parts))
+        return Check("agent keys", "ok", "; ".join(parts))
     hint = (
         "agent chat works now; console and start need the variables listed"
         if not missing["chat"]
@@ -99,26 +89,26 @@ def _check_keys(settings: AgentSettings, env: dict[str, str]) -> AgentCheck:
     )
     if missing["start"] and set(missing["start"]) <= set(LIVEKIT_KEYS) and not missing["console"]:
         hint = "agent start needs a LiveKit server or Cloud project (LIVEKIT_URL and keys)"
-    return AgentCheck("agent keys", "warn", "; ".join(parts), hint)
+    return Check("agent keys", "warn", "; ".join(parts), hint)
 
 
-def probe_llm(spec: ModelSpec, env: dict[str, str]) -> AgentCheck:
+def probe_llm(spec: ModelSpec, env: dict[str, str]) -> Check:
     """List the endpoint's models once, with a short timeout."""
     import httpx
 
     if spec.inference:
-        return AgentCheck("agent llm", "ok", f"{spec.label} (LiveKit Inference; not contacted)")
+        return Check("agent llm", "ok", f"{spec.label} (LiveKit Inference; not contacted)")
     key = env.get(spec.env_key or "") if spec.env_key else env.get("OPENAI_API_KEY")
     if spec.base_url:
         url = spec.base_url.rstrip("/") + "/models"  # the request may carry the URL's password
     elif spec.provider in _MODELS_URL:
         url = _MODELS_URL[spec.provider]
         if not key:
-            return AgentCheck(
+            return Check(
                 "agent llm", "warn", f"{spec.label}: not contacted, {spec.env_key} is not set"
             )
     else:
-        return AgentCheck("agent llm", "ok", f"{spec.label} (no check for this provider)")
+        return Check("agent llm", "ok", f"{spec.label} (no check for this provider)")
     if spec.provider == "anthropic":
         headers = {"x-api-key": key or "", "anthropic-version": "2023-06-01"}
     elif spec.provider == "google" and not spec.base_url:
@@ -129,24 +119,24 @@ def probe_llm(spec: ModelSpec, env: dict[str, str]) -> AgentCheck:
     try:
         response = httpx.get(url, headers=headers, timeout=PROBE_TIMEOUT_S)
     except httpx.TimeoutException:
-        return AgentCheck(
+        return Check(
             "agent llm", "FAIL", f"{shown}: no answer in {PROBE_TIMEOUT_S:.0f}s", _hint(spec)
         )
     except httpx.HTTPError as exc:
-        return AgentCheck("agent llm", "FAIL", f"{shown}: {type(exc).__name__}", _hint(spec))
+        return Check("agent llm", "FAIL", f"{shown}: {type(exc).__name__}", _hint(spec))
     if response.status_code in (401, 403):
-        return AgentCheck(
+        return Check(
             "agent llm",
             "FAIL",
             f"{shown}: the key was refused (HTTP {response.status_code})",
             f"check {spec.env_key or 'OPENAI_API_KEY'}",
         )
     if response.status_code != 200:
-        return AgentCheck("agent llm", "FAIL", f"{shown}: HTTP {response.status_code}", _hint(spec))
+        return Check("agent llm", "FAIL", f"{shown}: HTTP {response.status_code}", _hint(spec))
     return _listed(spec, shown, response)
 
 
-def _listed(spec: ModelSpec, url: str, response: object) -> AgentCheck:
+def _listed(spec: ModelSpec, url: str, response: object) -> Check:
     try:
         data = response.json().get("data") or []  # type: ignore[attr-defined]
         names = {str(m.get("id")) for m in data if isinstance(m, dict)}
@@ -154,13 +144,13 @@ def _listed(spec: ModelSpec, url: str, response: object) -> AgentCheck:
         names = set()
     if names and spec.model not in names:
         listed = ", ".join(sorted(names)[:5])
-        return AgentCheck(
+        return Check(
             "agent llm",
             "warn",
             f"{url} answers, but does not list {spec.model!r} (it has: {listed})",
             "set agent.llm to 'openai/<one of those>'" if spec.base_url else None,
         )
-    return AgentCheck("agent llm", "ok", f"{url} answers ({len(names)} models listed)")
+    return Check("agent llm", "ok", f"{url} answers ({len(names)} models listed)")
 
 
 def _hint(spec: ModelSpec) -> str:

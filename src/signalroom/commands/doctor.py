@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
 
+from signalroom.checks import Check
 from signalroom.cli_common import HomeOption, JsonFlag, QueueOption, WarehouseOption
 from signalroom.console import out_console, print_json
 
@@ -24,14 +25,6 @@ if TYPE_CHECKING:
     from signalroom.seam import Backend
 
 TIMEOUT_S = 5.0
-
-
-@dataclass(frozen=True, slots=True)
-class Check:
-    part: str
-    status: str  # "ok" | "warn" | "FAIL"
-    detail: str
-    hint: str | None = None
 
 
 def register(app: typer.Typer) -> None:
@@ -86,7 +79,7 @@ def _check_agent(settings: Settings) -> list[Check]:
     """The agent's models, plugins, keys and LLM endpoint (signalroom.agent.doctor)."""
     from signalroom.agent.doctor import agent_checks
 
-    return [Check(c.part, c.status, c.detail, c.hint) for c in agent_checks(settings.agent)]
+    return agent_checks(settings.agent)
 
 
 def _check_outbox(settings: Settings) -> Check:
