@@ -25,8 +25,8 @@ demo: sync
 	$(UV) run signalroom demo --sessions $(SESSIONS)
 
 lint: sync
-	$(UV) run ruff check src tests examples
-	$(UV) run ruff format --check src tests examples
+	$(UV) run ruff check src tests examples hatch_build.py
+	$(UV) run ruff format --check src tests examples hatch_build.py
 
 typecheck: sync
 	$(UV) run mypy --strict src

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from signalroom.signals import cache
+from signalroom.signals import cache, native
 from signalroom.signals.detector import Detector, default_detector
 from signalroom.signals.vocabulary import BUNDLED_FILES
 
-ENTRY = cache.key(BUNDLED_FILES)
+ENTRY = cache.key(BUNDLED_FILES, compiled=native.running_compiled())
 
 DATA = Path(__file__).parents[1] / "data"
 

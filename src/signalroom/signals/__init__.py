@@ -5,11 +5,16 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from signalroom.signals import native
+
 if TYPE_CHECKING:
     from .detector import Detector, default_detector, detect, detect_with_evidence, warm
     from .model import FIELDS, INDUSTRIES, URGENCY_LEVELS, Evidence, Signals
     from .state import SignalState
     from .vocabulary import Vocabulary, load_vocabulary
+
+# Before any detector module loads: compiled or source (see native.py).
+native.install()
 
 # Names load on first use, so importing the package (as the CLI does) stays cheap.
 _EXPORTS = {

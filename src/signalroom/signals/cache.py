@@ -6,8 +6,9 @@ worker's prewarm would pay at every start. The compiled :class:`Rules` and the
 :class:`Vocabulary` are pickled (standard library) once and loaded from then on.
 
 The key is a SHA-256 over everything the tables are built from: the bundled vocabulary
-files, the source of the signals modules and the Python version, so an edit or an upgrade
-makes a new entry and a stale one is never read. Unpickling runs code, so a file is loaded
+files, the source of the signals modules, the Python version and whether the modules run
+compiled (their pickles differ), so an edit or an upgrade makes a new entry and a stale one is
+never read. Unpickling runs code, so a file is loaded
 only when the current user owns it and nobody else can write to it or its folder. Any
 failure to read or write the cache falls back to building the tables: the cache can make a
 start faster, never change a result or fail one.
@@ -44,10 +45,12 @@ def cache_dir() -> Path | None:
         return None
 
 
-def key(bundled: tuple[str, ...]) -> str:
-    """The entry's name for the bundled files, this code and this Python."""
+def key(bundled: tuple[str, ...], *, compiled: bool) -> str:
+    """The entry's name for the bundled files, this code (``compiled`` or not) and this
+    Python."""
     digest = hashlib.sha256(_FORMAT)
     digest.update(sys.version.encode())
+    digest.update(b"compiled" if compiled else b"source")
     package = resources.files("signalroom.signals")
     for name in bundled:
         digest.update(name.encode())

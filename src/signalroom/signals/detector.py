@@ -37,16 +37,10 @@ class Detector:
 
     __slots__ = ("_rules", "vocabulary")
 
-    def __init__(self, vocabulary: Vocabulary | None = None) -> None:
+    def __init__(self, vocabulary: Vocabulary | None = None, rules: Rules | None = None) -> None:
+        """``rules``: tables already compiled from this ``vocabulary`` (the disk cache's)."""
         self.vocabulary = vocabulary if vocabulary is not None else load_vocabulary()
-        self._rules: Rules = compile_rules(self.vocabulary)
-
-    @classmethod
-    def _from_tables(cls, vocabulary: Vocabulary, rules: Rules) -> Detector:
-        detector = cls.__new__(cls)
-        detector.vocabulary = vocabulary
-        detector._rules = rules
-        return detector
+        self._rules: Rules = rules if rules is not None else compile_rules(self.vocabulary)
 
     def detect(self, text: str) -> Signals:
         return self._detect(text)[0]
@@ -118,12 +112,13 @@ def default_detector() -> Detector:
     from signalroom.signals import cache
 
     try:
-        entry = cache.key(BUNDLED_FILES)
+        # a compiled module's __file__ is its extension (see native.py)
+        entry = cache.key(BUNDLED_FILES, compiled=not __file__.endswith(".py"))
     except OSError:  # the package's files cannot be read for hashing: build, keep nothing
         return Detector()
     cached = cache.load(entry)
     if cached is not None:
-        return Detector._from_tables(*cached)
+        return Detector(*cached)
     detector = Detector()
     cache.store(entry, detector.vocabulary, detector._rules)
     return detector

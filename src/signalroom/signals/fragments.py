@@ -14,8 +14,6 @@ Both read a few words at the start of the turn found by the same cue index as th
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from signalroom.signals.model import Found
 from signalroom.signals.rules import Cue, Rules
 
@@ -65,7 +63,7 @@ _BARE_REQUESTS = _REQUESTS | frozenset(
 )  # fmt: skip
 
 
-def fragment(r: Rules, words: Sequence[str]) -> Found | None:
+def fragment(r: Rules, words: list[str]) -> Found | None:
     """A self-description said as a fragment at the start of the turn, with the speaker's
     group in the same turn: "small law firm, three of us", "dental office here, we ..."."""
     n = len(words)
@@ -101,12 +99,12 @@ def fragment(r: Rules, words: Sequence[str]) -> Found | None:
     return None
 
 
-def _of_us(words: Sequence[str]) -> bool:
+def _of_us(words: list[str]) -> bool:
     """ "three of us", "a pair of us": the speaker's group is counted."""
     return any(words[k] == "us" and words[k - 1] == "of" for k in range(1, len(words)))
 
 
-def bare_description(r: Rules, words: Sequence[str]) -> Found | None:
+def bare_description(r: Rules, words: list[str]) -> Found | None:
     """The turn opens with a noun phrase naming a business or occupation and nothing else in
     its clause: "a mortgage broker", "small accounting practice", "a chain of dental clinics".
     The last cue of the phrase is its head ("a boutique law firm" is legal)."""
@@ -167,7 +165,7 @@ def bare_description(r: Rules, words: Sequence[str]) -> Found | None:
     return Found("industry", cue.label, i, j)
 
 
-def _ends_clause(words: Sequence[str], end: int) -> bool:
+def _ends_clause(words: list[str], end: int) -> bool:
     """Whether the phrase ending at ``end`` is its whole clause, in a sentence that is not a
     question ("a law firm?" asks) and not followed by someone acting ("a law firm, they ...")."""
     n = len(words)

@@ -15,8 +15,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from signalroom.signals.fragments import bare_description, fragment
 from signalroom.signals.model import Found
 from signalroom.signals.rules import (
@@ -115,7 +113,7 @@ def _near(spans: list[Hit], i: int, j: int) -> bool:
     return any(e > i - _NEAR for _, e, _ in within(spans, lo, j + _NEAR))
 
 
-def _negated(hits: list[list[Hit]], words: Sequence[str], i: int, j: int) -> bool:
+def _negated(hits: list[list[Hit]], words: list[str], i: int, j: int) -> bool:
     before = within(hits[NEGATION], i - _NEAR - MAX_PHRASE, i + 1)
     for _, e, _ in before:
         if i - _NEAR <= e <= i and not _destination(hits, words, e, i):
@@ -123,7 +121,7 @@ def _negated(hits: list[list[Hit]], words: Sequence[str], i: int, j: int) -> boo
     return bool(within(hits[NEGATION_AFTER], j, j + _NEGATION_REACH))
 
 
-def _destination(hits: list[list[Hit]], words: Sequence[str], e: int, i: int) -> bool:
+def _destination(hits: list[list[Hit]], words: list[str], e: int, i: int) -> bool:
     """The tool at ``i`` is where the speaker goes after leaving the one the negation ending
     at ``e`` named: "moved off zoho to hubspot", "replacing box with sharepoint"."""
     if i < 1 or words[i - 1] not in _DESTINATIONS:
@@ -132,7 +130,7 @@ def _destination(hits: list[list[Hit]], words: Sequence[str], e: int, i: int) ->
 
 
 def _used_as_product(
-    r: Rules, tk: Tokens, aliases: Sequence[Hit], pos: int, accepted: Sequence[tuple[int, int]]
+    r: Rules, tk: Tokens, aliases: list[Hit], pos: int, accepted: list[tuple[int, int]]
 ) -> bool:
     words = tk.words
     i, j, alias = aliases[pos]
@@ -189,7 +187,7 @@ def find_industry(r: Rules, tk: Tokens, hits: list[list[Hit]]) -> Found | None:
     return found if found is not None else bare_description(r, words)
 
 
-def _workplace_before(r: Rules, words: Sequence[str], a_start: int) -> Found | None:
+def _workplace_before(r: Rules, words: list[str], a_start: int) -> Found | None:
     """An organization named right before "i work at/for": "the hospital i work at" (a
     relative clause; "the law firm we work with" is a relation, not the speaker's employer)."""
     firsts = r.industry.first_words
@@ -206,7 +204,7 @@ def _workplace_before(r: Rules, words: Sequence[str], a_start: int) -> Found | N
     return None
 
 
-def names_own_org(r: Rules, words: Sequence[str]) -> bool:
+def names_own_org(r: Rules, words: list[str]) -> bool:
     """Whether the turn names the speaker's organization with a generic noun: "our firm",
     "here at the practice", "my company" (not "the claims department")."""
     return any(words[k] in r.org_nouns and words[k - 1] in _OWN for k in range(1, len(words)))
@@ -214,7 +212,7 @@ def names_own_org(r: Rules, words: Sequence[str]) -> bool:
 
 def _described(
     r: Rules,
-    words: Sequence[str],
+    words: list[str],
     a_end: int,
     kind: str,
     anchor_starts: set[int],
@@ -280,7 +278,7 @@ def _described(
 
 
 def _cue_allowed(
-    r: Rules, words: Sequence[str], kind: str, *, a_end: int, i: int, j: int, cue: Cue
+    r: Rules, words: list[str], kind: str, *, a_end: int, i: int, j: int, cue: Cue
 ) -> bool:
     assert cue.label is not None
     if cue.verb or kind == "subject_anchors":
@@ -301,7 +299,7 @@ def _cue_allowed(
     return True
 
 
-def find_urgency(r: Rules, tk: Tokens, nums: Sequence[Num], hits: list[list[Hit]]) -> Found | None:
+def find_urgency(r: Rules, tk: Tokens, nums: list[Num], hits: list[list[Hit]]) -> Found | None:
     if not hits[URGENCY] and not nums:
         return None
     words = tk.words
@@ -346,11 +344,11 @@ def find_urgency(r: Rules, tk: Tokens, nums: Sequence[Num], hits: list[list[Hit]
     return Found("urgency", level, i, j)
 
 
-def _speaker_intends(r: Rules, words: Sequence[str], intents: Sequence[Hit]) -> bool:
+def _speaker_intends(r: Rules, words: list[str], intents: list[Hit]) -> bool:
     return any(not _said_of_other(r, words, h[0]) for h in intents)
 
 
-def _past_or_denied(words: Sequence[str], i: int, j: int) -> bool:
+def _past_or_denied(words: list[str], i: int, j: int) -> bool:
     """Whether haste at ``words[i]`` is told of the past or denied in its clause: "sent the
     money immediately", "no fire drill". A wish or a request in the clause ("i want this
     handled right away", "get it set up asap") makes it the speaker's haste after all."""
@@ -377,7 +375,7 @@ def _regular_past(word: str) -> bool:
     return len(word) > 4 and word.endswith("ed") and word[-3] != "e"
 
 
-def _said_of_other(r: Rules, words: Sequence[str], i: int) -> bool:
+def _said_of_other(r: Rules, words: list[str], i: int) -> bool:
     """Whether the subject of the clause before ``words[i]`` is someone else: the nearest
     person named before it ("my manager wants it live") is not the speaker ("i", "we")."""
     for k in range(i - 1, max(-1, i - 1 - _CLAUSE_REACH), -1):
@@ -389,7 +387,7 @@ def _said_of_other(r: Rules, words: Sequence[str], i: int) -> bool:
     return False
 
 
-def _beside(r: Rules, words: Sequence[str], needs: list[Hit], i: int, j: int) -> bool:
+def _beside(r: Rules, words: list[str], needs: list[Hit], i: int, j: int) -> bool:
     """A need of the speaker's within a few words of ``[i, j)``, in the same sentence."""
     for s, e, _ in within(needs, i - _NEED_REACH - MAX_PHRASE, j + _NEED_REACH + 1):
         if _said_of_other(r, words, s):
@@ -405,7 +403,7 @@ def _beside(r: Rules, words: Sequence[str], needs: list[Hit], i: int, j: int) ->
     return False
 
 
-def _lead_start(r: Rules, words: Sequence[str], i: int) -> int:
+def _lead_start(r: Rules, words: list[str], i: int) -> int:
     """Start of "within the next about" before a number, or ``i`` when there is no lead word."""
     k = i
     while k > 0 and words[k - 1] in _HORIZON_FILLER and i - k < 4:
@@ -413,7 +411,7 @@ def _lead_start(r: Rules, words: Sequence[str], i: int) -> int:
     return k - 1 if k > 0 and words[k - 1] in r.horizon_lead else i
 
 
-def _horizon(r: Rules, words: Sequence[str], num: Num) -> tuple[str | None, int, int]:
+def _horizon(r: Rules, words: list[str], num: Num) -> tuple[str | None, int, int]:
     """Level and span of a horizon like "within about three months" (medium) or "two years
     from now" (low): a lead word ("in", "within") or a trailing one ("from now", "hence")
     makes a count of days or months a time ahead. The caller asks for an intent in the turn

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
@@ -110,7 +110,7 @@ class PhraseIndex(Generic[T]):
     def __contains__(self, word: str) -> bool:
         return word in self.firsts
 
-    def match(self, words: Sequence[str], i: int) -> tuple[int, T | None]:
+    def match(self, words: list[str], i: int) -> tuple[int, T | None]:
         """Length and payload of the longest phrase starting at ``words[i]`` (0 if none)."""
         bucket = self.firsts.get(words[i]) if i < len(words) else None
         if bucket:
@@ -123,7 +123,7 @@ class PhraseIndex(Generic[T]):
                         return n, payload  # type: ignore[return-value]
         return 0, None
 
-    def match_before(self, words: Sequence[str], j: int) -> tuple[int, T | None]:
+    def match_before(self, words: list[str], j: int) -> tuple[int, T | None]:
         """Length and payload of the longest phrase ending just before ``words[j]``."""
         bucket = self.lasts.get(words[j - 1]) if 0 < j <= len(words) else None
         if bucket:

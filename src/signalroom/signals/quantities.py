@@ -73,23 +73,37 @@ _PLUS_BEFORE = frozenset({"plus", "and", "my"})
 _YEAR_BEFORE = frozenset({"in", "since", "from", "until", "till", "by", "of", "the", "year"})
 
 
-@dataclass(slots=True)
+# Explicit __init__s: compiled to native code by mypyc (see signals/model.py).
+@dataclass(slots=True, init=False)
 class _Head:
     kind: str  # "generic" | "role" | "volume" | "guess" | "bare" | "open"
     start: int
     end: int
-    label: str = ""
+    label: str
+
+    def __init__(self, kind: str, start: int, end: int, label: str = "") -> None:
+        self.kind = kind
+        self.start = start
+        self.end = end
+        self.label = label
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class Quantities:
-    team: int | None = None
-    team_evidence: Found | None = None
-    volume: float | None = None
-    volume_evidence: Found | None = None
+    team: int | None
+    team_evidence: Found | None
+    volume: float | None
+    volume_evidence: Found | None
     #: the industry of the role nouns counted ("a dozen lawyers"): the detector uses it only
     #: when the turn also names the speaker's organization ("here at the firm")
-    role_evidence: Found | None = None
+    role_evidence: Found | None
+
+    def __init__(self) -> None:
+        self.team = None
+        self.team_evidence = None
+        self.volume = None
+        self.volume_evidence = None
+        self.role_evidence = None
 
 
 #: What an utterance with no number and no headcount phrase says (never modified).

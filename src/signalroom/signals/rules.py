@@ -9,7 +9,7 @@ not overlap (``"urgent care"`` hides ``"urgent"``).
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Iterable, KeysView, Sequence
+from collections.abc import Iterable, KeysView
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,6 +42,10 @@ class Alias:
     name: str
     ambiguous: bool
 
+    def __reduce__(self) -> tuple[type[Alias], tuple[str, bool]]:
+        # mypyc's frozen classes refuse pickle's field-by-field restore: rebuild by __init__
+        return (Alias, (self.name, self.ambiguous))
+
 
 @dataclass(frozen=True, slots=True)
 class Cue:
@@ -49,6 +53,10 @@ class Cue:
     org: bool
     #: an activity said as a verb after a subject ("we manufacture", "our company builds")
     verb: bool = False
+
+    def __reduce__(self) -> tuple[type[Cue], tuple[str | None, bool, bool]]:
+        # mypyc's frozen classes refuse pickle's field-by-field restore: rebuild by __init__
+        return (Cue, (self.label, self.org, self.verb))
 
 
 class CueIndex:
@@ -83,7 +91,7 @@ class CueIndex:
             seconds.add(phrase[1])
         self._index[phrase[0]] = (lengths, table, seconds)
 
-    def match(self, words: Sequence[str], i: int) -> tuple[int, Cue | None]:
+    def match(self, words: list[str], i: int) -> tuple[int, Cue | None]:
         """Length and cue of the longest phrase starting at ``words[i]`` (0 if none)."""
         entry = self._index.get(words[i])
         if entry is None:
@@ -114,6 +122,10 @@ class UrgencyCue:
     needs_intent: bool
     #: counts only beside the speaker's own need ("i need it today"), not anywhere in the turn
     near_need: bool = False
+
+    def __reduce__(self) -> tuple[type[UrgencyCue], tuple[str | None, bool, bool]]:
+        # mypyc's frozen classes refuse pickle's field-by-field restore: rebuild by __init__
+        return (UrgencyCue, (self.level, self.needs_intent, self.near_need))
 
 
 @dataclass(slots=True)
@@ -202,7 +214,7 @@ class Rules:
             out.update(" ".join(p) for p in self.industry.phrases())
         return out
 
-    def scan(self, words: Sequence[str]) -> tuple[list[list[Hit]], list[int]]:
+    def scan(self, words: list[str]) -> tuple[list[list[Hit]], list[int]]:
         """Non-overlapping longest matches of every family, each list in text order, and the
         positions of the words a spoken number may start with (number words, "a", "an",
         "half"), so that no other pass over every token is needed."""

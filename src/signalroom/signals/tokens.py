@@ -116,15 +116,25 @@ class Tokens:
         return self.text[self._offset(i)[0]].isupper()
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class Num:
     """A number mention over tokens ``[i, j)``; ``value`` is None for IDs, times and dates."""
 
     i: int
     j: int
     value: float | None
-    money: bool = False
-    is_range: bool = False
+    money: bool
+    is_range: bool
+
+    # explicit: compiled to native code by mypyc (see signals/model.py)
+    def __init__(
+        self, i: int, j: int, value: float | None, money: bool = False, is_range: bool = False
+    ) -> None:
+        self.i = i
+        self.j = j
+        self.value = value
+        self.money = money
+        self.is_range = is_range
 
 
 def tokenize(text: str, fillers: frozenset[str]) -> Tokens:
@@ -302,7 +312,7 @@ def _decimal(words: list[str]) -> float | None:
     return (whole + fraction) * scale
 
 
-def find_numbers(words: Sequence[str], starts: Sequence[int] | None = None) -> list[Num]:
+def find_numbers(words: list[str], starts: list[int] | None = None) -> list[Num]:
     """Number mentions in order; ranges are merged into one mention with the upper bound.
 
     ``starts`` are the positions where a number may start, ascending (``Rules.scan`` finds
@@ -356,7 +366,7 @@ _RUN_NEEDS: dict[str, frozenset[str]] = {
 }
 
 
-def _read_run(words: Sequence[str], i: int, j: int) -> list[Num]:
+def _read_run(words: list[str], i: int, j: int) -> list[Num]:
     """One run of number words: a number, a few numbers ("forty forty five"), or an ID."""
     if j - i > _MAX_RUN:
         return [Num(i, j, None)]
@@ -380,7 +390,7 @@ def _read_run(words: Sequence[str], i: int, j: int) -> list[Num]:
     return out
 
 
-def _word_run_end(words: Sequence[str], i: int) -> int:
+def _word_run_end(words: list[str], i: int) -> int:
     n = len(words)
     w = words[i]
     j = i
@@ -427,7 +437,7 @@ def _word_run_end(words: Sequence[str], i: int) -> int:
     return j
 
 
-def _fraction_of_scale(words: Sequence[str], k: int) -> int:
+def _fraction_of_scale(words: list[str], k: int) -> int:
     """Length of a fraction of a scale at ``k``: 4 for "quarters of a million", 2 for
     "quarter million", else 0."""
     if k + 1 < len(words) and words[k + 1] in SCALES:
@@ -442,7 +452,7 @@ def _fraction_of_scale(words: Sequence[str], k: int) -> int:
     return 0
 
 
-def _couple_counts(words: Sequence[str], k: int) -> bool:
+def _couple_counts(words: list[str], k: int) -> bool:
     """Whether dozen/couple is a number here: "a couple of us", "couple hundred", "a dozen"."""
     if words[k] == "dozen":
         return True
@@ -452,7 +462,7 @@ def _couple_counts(words: Sequence[str], k: int) -> bool:
     return nxt in SCALES or nxt == "of" or (k > 0 and words[k - 1] in ("a", "the"))
 
 
-def _merge_ranges(words: Sequence[str], nums: list[Num]) -> list[Num]:
+def _merge_ranges(words: list[str], nums: list[Num]) -> list[Num]:
     out: list[Num] = []
     for num in nums:
         prev = out[-1] if out else None
