@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -44,6 +46,79 @@ async def test_forward_sends_newest_versions_and_marks_them_sent(tmp_path: Path)
     status = outbox.status()
     assert (status.pending, status.sent) == (0, 2)
     assert (await forward(outbox, transport)).sent == 0
+
+
+async def test_each_read_sees_what_another_outbox_appended_since_its_last_read(
+    tmp_path: Path,
+) -> None:
+    """The agent appends through one Outbox, ``signalroom outbox ...`` reads through another."""
+    path = tmp_path / "o.sqlite"
+    agent, reader = Outbox(path), Outbox(path)
+    assert reader.status().versions == 0
+    agent.append(make_record("room_a", revision=0, complete=False))
+    assert reader.status().pending == 1
+
+    agent.append(make_record("room_a", revision=1))
+    agent.append(make_record("room_b"))
+    transport = memory()
+    assert (await forward(reader, transport)).sent == 2
+    room_a, room_b = make_record("room_a").record_id, make_record("room_b").record_id
+    assert queued_revisions(transport) == {room_a: 1, room_b: 0}
+
+    agent.append(make_record("room_c", participant_identity="c@example.com"))
+    assert reader.count_email("c@example.com") == {"versions": 1, "records": 1}
+    agent.append(make_record("room_c", revision=1, participant_identity="c@example.com"))
+    assert reader.erase_email("c@example.com") == {"versions": 2, "records": 1}
+
+    agent.append(make_record("room_d", revision=0, complete=False))
+    agent.append(make_record("room_d", revision=1))
+    # room_a's first version and room_d's, appended since the last read
+    assert reader.purge(older_than_s=3600)["superseded"] == 2
+
+    unreadable = make_record("room_e", schema_version="2.0")
+    agent.append(unreadable)
+    assert reader.replay(record_id=unreadable.record_id) == 1
+
+    agent.append(make_record("room_f"))
+    assert make_record("room_f").record_id in {r["record_id"] for r in reader.newest_versions()}
+
+
+async def test_an_appender_and_a_forwarder_on_one_file_send_each_newest_version_once(
+    tmp_path: Path,
+) -> None:
+    """The agent appending while ``signalroom outbox forward`` runs in another process."""
+    path = tmp_path / "o.sqlite"
+    settings = OutboxSettings(synchronous="NORMAL", busy_timeout_ms=10_000)
+    agent, forwarder = Outbox(path, settings), Outbox(path, settings)
+    rooms, revisions = 30, 4
+
+    def append_all() -> None:
+        for revision in range(revisions):
+            for i in range(rooms):
+                final = revision == revisions - 1
+                agent.append(make_record(f"room_{i}", revision=revision, complete=final))
+
+    transport = memory()
+    appending = asyncio.ensure_future(asyncio.to_thread(append_all))
+    passes = 0
+    while not appending.done():
+        await forward(forwarder, transport, batch_size=7)
+        passes += 1
+        await asyncio.sleep(0.001)
+    await appending
+    assert agent.flush_buffer() and agent.dropped_final == 0
+    await forward(forwarder, transport)
+
+    delivered: Counter[tuple[str, int]] = Counter()
+    for _, message in queue_state(transport.name).ready:
+        _, data = decode_envelope(message.body)
+        delivered[(data["session_id"], data["revision"])] += 1
+    assert max(delivered.values()) == 1, delivered.most_common(3)
+    newest = {room: max(rev for r, rev in delivered if r == room) for room, _ in delivered}
+    assert newest == {f"room_{i}": revisions - 1 for i in range(rooms)}
+    status = forwarder.status()
+    assert (status.pending, status.sent, status.versions) == (0, rooms, rooms * revisions)
+    assert passes > 1  # the forwarder ran while the agent appended
 
 
 async def test_failed_publish_counts_attempts_then_parks(tmp_path: Path) -> None:

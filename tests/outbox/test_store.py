@@ -16,6 +16,7 @@ import pytest
 from signalroom.config import OutboxSettings
 from signalroom.outbox import Outbox
 from signalroom.outbox.buffer import MemoryBuffer, PendingRow
+from signalroom.outbox.matching import email_match
 from signalroom.transports.envelope import decode_envelope
 from tests.outbox.records import make_record
 
@@ -57,6 +58,63 @@ def test_stale_revision_is_stored_but_never_pending(tmp_path: Path) -> None:
     assert states(outbox) == [(5, "pending"), (3, "superseded")]
     (newest,) = outbox.newest_versions()
     assert decode_envelope(newest["payload"])[1]["revision"] == 5
+
+
+def _raw(path: Path, sql: str) -> list[tuple[object, ...]]:
+    """Read the file without the store, which would ingest first."""
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
+        return db.execute(sql).fetchall()
+
+
+# (revision, complete) in append order: a stale revision after a newer one, then an equal one
+_INTERLEAVED = [(1, False), (3, False), (2, False), (4, True), (4, True), (0, False)]
+_CLASSIFIED = [
+    (1, "superseded"),
+    (3, "superseded"),
+    (2, "superseded"),  # stale: a newer revision was stored before it
+    (4, "superseded"),  # equal revision: the later append wins
+    (4, "pending"),
+    (0, "superseded"),
+]
+
+
+def test_versions_appended_before_a_read_are_classified_in_append_order(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "o.sqlite"
+    outbox = Outbox(path)
+    for revision, complete in _INTERLEAVED:
+        outbox.append(make_record("room_a", revision=revision, complete=complete))
+    assert _raw(path, "SELECT COUNT(*) FROM versions") == [(0,)]
+    assert states(outbox) == _CLASSIFIED
+    (newest,) = outbox.newest_versions()
+    assert (newest["seq"], newest["revision"], newest["state"]) == (5, 4, "pending")
+
+
+def test_ingesting_late_classifies_as_ingesting_after_each_append(tmp_path: Path) -> None:
+    outbox = Outbox(tmp_path / "o.sqlite")
+    for revision, complete in _INTERLEAVED:
+        outbox.append(make_record("room_a", revision=revision, complete=complete))
+        outbox.status()  # ingests this one append
+    assert states(outbox) == _CLASSIFIED
+
+
+def test_a_parked_append_is_parked_at_ingest_with_its_reason(tmp_path: Path) -> None:
+    path = tmp_path / "o.sqlite"
+    outbox = Outbox(path)
+    unreadable = make_record("room_a", schema_version="2.0")
+    outbox.append(unreadable)
+    outbox.append(make_record("room_b"))
+    reason = "schema_version '2.0' has a major this build does not know"
+    assert _raw(path, "SELECT record_id, parked FROM payloads ORDER BY seq") == [
+        (unreadable.record_id, reason),
+        (make_record("room_b").record_id, None),
+    ]
+    assert _raw(path, "SELECT COUNT(*) FROM versions") == [(0,)]
+    status = outbox.status()
+    assert (status.pending, status.parked) == (1, 1)
+    (parked,) = outbox.newest_versions("parked")
+    assert (parked["record_id"], parked["last_error"]) == (unreadable.record_id, reason)
 
 
 def test_record_state_follows_its_newest_version(tmp_path: Path) -> None:
@@ -226,3 +284,23 @@ def test_status_on_fresh_file_reports_null_age(tmp_path: Path) -> None:
         "versions": 0,
         "oldest_pending_s": None,
     }
+
+
+def test_erasure_matches_and_deletes_in_one_transaction(tmp_path: Path) -> None:
+    """A version appended while erasure reads is neither matched unseen nor deleted: it waits
+    until the delete is committed."""
+    path = tmp_path / "o.sqlite"
+    eraser, agent = Outbox(path), Outbox(path, OutboxSettings(busy_timeout_ms=0))
+    agent.append(make_record("room_a", participant_identity="a@example.com"))
+    assert eraser.status().pending == 1  # ingested: the erasure has nothing new to store
+    subject = email_match("a@example.com")
+
+    def match(payload: bytes, created_at: float) -> bool:
+        agent.append(make_record("room_a", revision=1, participant_identity="a@example.com"))
+        return subject(payload, created_at)
+
+    assert eraser.erase_matching(match) == {"versions": 1, "records": 1}
+    assert agent.buffered == 1 and agent.errors["locked"] == 1
+    assert agent.flush_buffer()
+    (left,) = eraser.newest_versions()
+    assert (left["revision"], left["state"]) == (1, "pending")

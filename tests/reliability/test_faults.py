@@ -94,7 +94,7 @@ def test_agent_killed_mid_call_leaves_an_incomplete_record(home: Path) -> None:
             return False
         try:
             with sqlite3.connect(f"file:{outbox}?mode=ro", uri=True, timeout=1) as db:
-                return bool(db.execute("SELECT COUNT(*) FROM versions").fetchone()[0])
+                return bool(db.execute("SELECT COUNT(*) FROM payloads").fetchone()[0])
         except sqlite3.Error:
             return False
 

@@ -1,7 +1,7 @@
 """Outbox figures: the session-end append and forwarding, each against its bare baseline.
 
-* ``bench_export``: p99 of ``Outbox.append(final_record)`` (encode, then one INSERT whose
-  trigger also supersedes, in one transaction) against a bare SQLite insert+commit of the
+* ``bench_export``: p99 of ``Outbox.append(final_record)`` (encode, then one INSERT into the
+  ``payloads`` journal, in one transaction) against a bare SQLite insert+commit of the
   same envelope bytes with the same pragmas (WAL, same ``synchronous``). Goal: ratio ≤ 1.5.
 * ``bench_forward``: records/s from the outbox to a Redis stream (read, size-check, publish,
   mark sent) against raw pipelined ``XADD`` of the same payloads in batches of the same size,

@@ -9,7 +9,8 @@ jitter between tries. Every failed try counts one attempt against each record of
 a record reaching ``OutboxSettings.max_attempts`` is parked with the last error. An envelope
 larger than ``transport.max_message_bytes`` can never be sent and is parked at once, with the
 reason ("too large for redis: 300 KB > 256 KB"), before any publish; a record whose schema
-major this build does not know was parked at append.
+major this build does not know got its reason at append and was parked when it was ingested,
+before any pass could read it as pending.
 
 A forward stops at the first batch that still fails after its retries: the broker is
 likely down, and the remaining records keep their attempts for the next pass.
@@ -131,9 +132,9 @@ def unsendable_reason(payload: bytes, transport: Transport) -> str | None:
     """Why a stored envelope cannot go to this transport, or None.
 
     Only the size is checked here: payloads were encoded from validated records at append
-    (which also parks unknown schema majors), so decoding each one again would double the
-    cost of forwarding. A payload damaged on disk still reaches the consumer, which
-    dead-letters it with the reason: nothing is dropped either way.
+    (which also gives unknown schema majors their reason to be parked), so decoding each one
+    again would double the cost of forwarding. A payload damaged on disk still reaches the
+    consumer, which dead-letters it with the reason: nothing is dropped either way.
     """
     limit = transport.max_message_bytes
     if len(payload) > limit:

@@ -1,16 +1,25 @@
 """The agent-side durable spool: one SQLite row per record version, in WAL mode.
 
-Every SQL statement on the outbox's tables lives here (the layout: :mod:`signalroom.outbox.
-schema`); forwarding (:mod:`signalroom.outbox.sender`) and erasure call methods of ``Outbox``.
+Every SQL statement on the outbox's tables lives here or, for the layout's own statements, in
+:mod:`signalroom.outbox.schema`; forwarding (:mod:`signalroom.outbox.sender`) and erasure call
+methods of ``Outbox``.
 
-``append`` is the only call the agent makes. It is durable when it returns: WAL plus
-``synchronous=FULL`` (the default) survives power loss, ``NORMAL`` survives a killed process
-but may lose the last commits on power loss. It never raises: when the disk is unusable
-(full, read-only, missing, locked) the record waits in a bounded memory buffer
-(:mod:`signalroom.outbox.buffer`) and is written on the next ``append`` or ``forward``.
+``append`` is the only call the agent makes: one ``INSERT`` into the ``payloads`` journal in
+its own transaction, nothing else. It is durable when it returns: WAL plus ``synchronous=FULL``
+(the default) survives power loss, ``NORMAL`` survives a killed process but may lose the last
+commits on power loss. It never raises: when the disk is unusable (full, read-only, missing,
+locked) the record waits in a bounded memory buffer (:mod:`signalroom.outbox.buffer`) and is
+written on the next ``append`` or ``forward``.
 
-A newer ``revision`` of a ``record_id`` supersedes its older unsent versions. A stale revision
-arriving after a newer one is stored as ``superseded`` and never sent over the newer.
+Every read and maintenance call (``pending_batch``, ``status``, ``replay``, ``purge``,
+``newest_versions``, erasure, ``execute``) first ingests what was appended since (a version row
+for each new payload, :data:`signalroom.outbox.schema.INGEST`), in the same transaction as its
+read, so it sees every record appended before it started, from this object or another process.
+A read with nothing new to ingest takes no write lock.
+
+A newer ``revision`` of a ``record_id`` supersedes its older unsent versions; versions are
+ingested in append order, so a stale revision appended after a newer one is stored as
+``superseded`` and never sent over the newer, and of equal revisions the later append wins.
 Version states: ``pending`` → ``sent`` (broker confirmed) or ``parked`` (with the reason);
 ``superseded`` for versions replaced before they were sent.
 """
@@ -23,7 +32,7 @@ import sqlite3
 import threading
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -82,6 +91,15 @@ def _unknown_major(version: str) -> str | None:
 
 def _counts(hits: list[tuple[int, str]]) -> dict[str, int]:
     return {"versions": len(hits), "records": len({rid for _, rid in hits})}
+
+
+def _matching(conn: sqlite3.Connection, match: Match) -> list[tuple[int, str]]:
+    """(seq, record_id) of the versions whose stored envelope ``match`` accepts."""
+    rows = conn.execute(
+        "SELECT v.seq, v.record_id, v.created_at, p.payload "
+        "FROM versions v JOIN payloads p USING (seq) ORDER BY v.seq"
+    )
+    return [(r[0], r[1]) for r in rows if match(bytes(r[3]), r[2])]
 
 
 def _seq_list(seqs: Sequence[int]) -> str:
@@ -168,15 +186,10 @@ class Outbox:
         return self.execute(_PENDING, (after, size))
 
     def execute(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
-        """Run one statement in its own transaction (for the CLI and tests)."""
-        with self._lock:
-            conn = self._connection()
-            try:
-                with conn:
-                    return conn.execute(sql, params).fetchall()
-            except sqlite3.Error:
-                self._drop_connection()
-                raise
+        """Run one statement in its own transaction, after ingesting new appends (for the CLI
+        and tests)."""
+        with self._transaction() as conn:
+            return conn.execute(sql, params).fetchall()
 
     def mark_sent(self, seqs: Sequence[int], at: float) -> None:
         """Mark versions sent, in one statement and without an fsync of their own.
@@ -201,16 +214,16 @@ class Outbox:
 
     def count_attempt(self, seqs: Sequence[int], error: str) -> None:
         """One more failed try for each version of a batch, with the error."""
-        self.execute(_COUNT_ATTEMPT, (error, _seq_list(seqs)))
+        self._run(_COUNT_ATTEMPT, (error, _seq_list(seqs)))
 
     def park(self, seq: int, reason: str) -> None:
         log.warning("outbox: parked version seq=%d: %s", seq, reason)
-        self.execute(_PARK, (reason, seq))
+        self._run(_PARK, (reason, seq))
 
     def park_exhausted(self, seqs: Sequence[int], error: str) -> int:
         """Park the versions that used up ``max_attempts``; return how many."""
         limit = self.settings.max_attempts
-        parked = self.execute(_PARK_EXHAUSTED, (error, limit, _seq_list(seqs)))
+        parked = self._run(_PARK_EXHAUSTED, (error, limit, _seq_list(seqs)))
         if parked:
             log.warning(
                 "outbox: parked %d records after %d attempts: %s", len(parked), limit, error
@@ -220,19 +233,25 @@ class Outbox:
     # -- erasure (``signalroom forget``) ------------------------------------------------------
     def count_matching(self, match: Match) -> dict[str, int]:
         """Versions (and distinct records) whose stored envelope ``match`` accepts."""
-        return _counts(self._matching(match))
+        with self._transaction() as conn:
+            return _counts(_matching(conn, match))
 
     def erase_matching(self, match: Match) -> dict[str, int]:
         """Delete the versions (and payloads) ``match`` accepts; deleted bytes are zeroed and
-        the WAL folded in and truncated, so no copy stays on disk."""
+        the WAL folded in and truncated, so no copy stays on disk.
+
+        The match and the delete are one write transaction (after ingesting what was
+        appended before it): a version appended meanwhile waits until the delete is
+        committed, so it is never deleted unseen and the counts are what was deleted."""
         with self._lock:
-            hits = self._matching(match)
-            self.execute("PRAGMA secure_delete = ON")
-            seqs = _seq_list([seq for seq, _ in hits])
-            self.execute(
-                "DELETE FROM versions WHERE seq IN (SELECT value FROM json_each(?))", (seqs,)
-            )
-            self.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            self._run("PRAGMA secure_delete = ON")
+            with self._transaction(write=True) as conn:
+                hits = _matching(conn, match)
+                conn.execute(
+                    "DELETE FROM versions WHERE seq IN (SELECT value FROM json_each(?))",
+                    (_seq_list([seq for seq, _ in hits]),),
+                )
+            self._run("PRAGMA wal_checkpoint(TRUNCATE)")
         return _counts(hits)
 
     def count_email(self, email: str) -> dict[str, int]:
@@ -242,24 +261,19 @@ class Outbox:
     def erase_email(self, email: str) -> dict[str, int]:
         return self.erase_matching(email_match(email))
 
-    def _matching(self, match: Match) -> list[tuple[int, str]]:
-        rows = self.execute(
-            "SELECT v.seq, v.record_id, v.created_at, p.payload "
-            "FROM versions v JOIN payloads p USING (seq) ORDER BY v.seq"
-        )
-        return [(r[0], r[1]) for r in rows if match(bytes(r[3]), r[2])]
-
     # -- reading and maintenance (CLI) ---------------------------------------------------
     def status(self) -> OutboxStatus:
         counts: Counter[str] = Counter()
         oldest: float | None = None
-        for state, n, first in self.execute(
-            f"SELECT state, COUNT(*), MIN(created_at) FROM ({_NEWEST}) GROUP BY state"
-        ):
+        with self._transaction() as conn:
+            by_state = conn.execute(
+                f"SELECT state, COUNT(*), MIN(created_at) FROM ({_NEWEST}) GROUP BY state"
+            ).fetchall()
+            versions = conn.execute("SELECT COUNT(*) FROM versions").fetchone()[0]
+        for state, n, first in by_state:
             counts[state] = n
             if state == "pending":
                 oldest = first
-        versions = self.execute("SELECT COUNT(*) FROM versions")[0][0]
         age = None if oldest is None else round(max(0.0, time.time() - oldest), 3)
         return OutboxStatus(
             pending=counts["pending"],
@@ -280,27 +294,22 @@ class Outbox:
         if record_id is not None:
             sql += " AND record_id = ?"
             params += (record_id,)
-        return len(self.execute(sql + ") RETURNING seq", params))
+        with self._transaction(write=True) as conn:
+            return len(conn.execute(sql + ") RETURNING seq", params).fetchall())
 
     def purge(self, *, older_than_s: float, include_parked: bool = False) -> dict[str, int]:
         cutoff = time.time() - older_than_s
-        removed = {
-            "sent": len(
-                self.execute(
-                    "DELETE FROM versions WHERE state = 'sent' AND sent_at < ? RETURNING seq",
-                    (cutoff,),
-                )
-            ),
-            "superseded": len(
-                self.execute("DELETE FROM versions WHERE state = 'superseded' RETURNING seq")
-            ),
-            "parked": 0,
-        }
-        if include_parked:
-            removed["parked"] = len(
-                self.execute("DELETE FROM versions WHERE state = 'parked' RETURNING seq")
-            )
-        return removed
+        with self._transaction(write=True) as conn:
+
+            def delete(where: str, params: tuple[Any, ...] = ()) -> int:
+                sql = f"DELETE FROM versions WHERE {where} RETURNING seq"
+                return len(conn.execute(sql, params).fetchall())
+
+            return {
+                "sent": delete("state = 'sent' AND sent_at < ?", (cutoff,)),
+                "superseded": delete("state = 'superseded'"),
+                "parked": delete("state = 'parked'") if include_parked else 0,
+            }
 
     def newest_versions(self, state: str | None = None) -> list[sqlite3.Row]:
         """The newest version of every record (with its payload), oldest first."""
@@ -360,10 +369,44 @@ class Outbox:
                 self._conn.close()
             self._conn = None
 
+    @contextlib.contextmanager
+    def _transaction(self, *, write: bool = False) -> Iterator[sqlite3.Connection]:
+        """One transaction that first ingests the versions appended since the last one.
+
+        It takes the write lock at ``BEGIN`` when it ingests or ``write`` says it will write
+        after reading: a read transaction that turns into a write in WAL mode fails at once,
+        without waiting, when another connection committed since it began. With nothing to
+        ingest a read takes no write lock, so it never holds up the agent's appends.
+        """
+        with self._lock:
+            conn = self._connection()
+            try:
+                new = bool(conn.execute(schema.HAS_NEW).fetchall()[0][0])
+                conn.execute("BEGIN IMMEDIATE" if new or write else "BEGIN DEFERRED")
+                with conn:  # commits, or rolls back on any error
+                    if new:
+                        conn.execute(schema.INGEST)
+                    yield conn
+            except sqlite3.Error:
+                self._drop_connection()
+                raise
+
+    def _run(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
+        """One statement in its own transaction, without ingesting: for statements on versions
+        already read (by seq) and for pragmas."""
+        with self._lock:
+            conn = self._connection()
+            try:
+                with conn:
+                    return conn.execute(sql, params).fetchall()
+            except sqlite3.Error:
+                self._drop_connection()
+                raise
+
     @staticmethod
     def _insert(conn: sqlite3.Connection, row: PendingRow) -> None:
-        # One statement in one transaction: the trigger behind ``schema.APPEND`` stores the
-        # version and its payload and supersedes older pending versions.
+        # One statement in one transaction, into the journal only: the version is stored (and
+        # superseded or parked) by the next read's ingest, off the agent's path.
         with conn:
             conn.execute(
                 schema.APPEND,
@@ -372,8 +415,8 @@ class Outbox:
                     row.revision,
                     row.complete,
                     row.created_at,
-                    row.payload,
                     row.parked_reason,
+                    row.payload,
                 ),
             )
         if row.parked_reason is not None:
