@@ -156,3 +156,18 @@ def test_aware_times_and_incomplete_records_roundtrip(warehouse: Warehouse) -> N
     warehouse.apply_sync([AnalyzedSession(record, run_analyzers(record, default_analyzers()))])
     stored = next(warehouse.iter_records())
     assert stored == record
+
+
+def test_a_postgres_urls_connect_timeout_bounds_each_write_to_a_server_that_is_down(
+    seed_record_dict: dict[str, Any],
+) -> None:
+    from signalroom.errors import ConfigError, DestinationError
+
+    down = open_warehouse("postgresql://postgres@127.0.0.1:1/none?connect_timeout=1")
+    record = decode_record(seed_record_dict)
+    session = AnalyzedSession(record, run_analyzers(record, default_analyzers()))
+    with pytest.raises(DestinationError, match="cannot connect to PostgreSQL within 1s"):
+        down.apply_sync([session])
+    asyncio.run(down.close())
+    with pytest.raises(ConfigError, match="connect_timeout='soon' is not a whole number"):
+        open_warehouse("postgresql://postgres@127.0.0.1:1/none?connect_timeout=soon")
