@@ -18,20 +18,19 @@ Both give the same results (``tests/signals/test_native.py`` compares them line 
 
 from __future__ import annotations
 
-import hashlib
-import importlib.abc
-import importlib.machinery
-import importlib.util
-import json
-import logging
 import os
 import sys
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
+from typing import TYPE_CHECKING
 
-log = logging.getLogger("signalroom.signals")
+if TYPE_CHECKING:
+    import importlib.machinery
+    from collections.abc import Sequence
+    from types import ModuleType
+
+# Every command imports this package: what it needs beyond that is imported on use (hashlib,
+# json, logging and importlib's helpers cost a CLI start about 15 ms).
 
 #: The detector's per-utterance path, compiled by the build (the same list as hatch_build.py).
 COMPILED = ("model", "phrases", "tokens", "rules", "fragments", "quantities", "lexicon", "detector")
@@ -51,6 +50,9 @@ class Choice:
 
 def decide(folder: Path = _HERE, environ: dict[str, str] | None = None) -> Choice:
     """Whether the compiled modules in ``folder`` may run (see the module docstring)."""
+    import hashlib
+    import json
+
     env = os.environ if environ is None else environ
     if env.get(PURE_ENV, "").strip() not in ("", "0"):
         return Choice(False, f"{PURE_ENV} is set")
@@ -75,8 +77,9 @@ def decide(folder: Path = _HERE, environ: dict[str, str] | None = None) -> Choic
     return Choice(True)
 
 
-class _Chooser(importlib.abc.MetaPathFinder):
-    """Sends the compiled modules' imports to their sources when :func:`decide` says so."""
+class _Chooser:
+    """Sends the compiled modules' imports to their sources when :func:`decide` says so (a
+    meta path finder: ``find_spec`` is all Python asks of one)."""
 
     def __init__(self) -> None:
         self.choice: Choice | None = None
@@ -93,9 +96,15 @@ class _Chooser(importlib.abc.MetaPathFinder):
         if self.choice is None:
             self.choice = decide()
             if self.choice.stale:
-                log.warning("signal detector runs as pure Python: %s", self.choice.reason)
+                import logging
+
+                logging.getLogger("signalroom.signals").warning(
+                    "signal detector runs as pure Python: %s", self.choice.reason
+                )
         if self.choice.compiled:
             return None  # the normal finders load the extension
+        import importlib.util
+
         return importlib.util.spec_from_file_location(fullname, _HERE / f"{name}.py")
 
 
