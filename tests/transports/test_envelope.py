@@ -141,3 +141,20 @@ def test_any_change_decodes_as_the_reference(top: dict[str, Any], field: str, va
     env["data"][field] = value
     for body in (json.dumps(env).encode(), json.dumps({**env, **top}).encode()):
         assert outcome(decode_message, body) == outcome(reference, body)
+
+
+@settings(max_examples=200, deadline=None)
+@given(record_id=st.text(min_size=1, max_size=60), source=st.text(max_size=30))
+def test_the_trusted_envelope_is_byte_for_byte_what_json_writes(
+    record_id: str, source: str
+) -> None:
+    """The session-end path writes the envelope's head by hand; it must be exactly the bytes
+    json.dumps gives for the same attributes, whatever the id and source hold."""
+    from signalroom.transports.envelope import encode_payload
+
+    data = b'{"a":1}'
+    body = encode_payload(data, record_id, source=source, trusted=True)
+    event = json.loads(body)
+    expected = json.dumps({**event, "data": {"a": 1}}, separators=(",", ":")).encode()
+    assert body == expected
+    assert (event["id"], event["source"]) == (record_id, source)

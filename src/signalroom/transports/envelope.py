@@ -28,6 +28,7 @@ import io
 import json
 import zlib
 from datetime import UTC, datetime
+from json.encoder import encode_basestring_ascii
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, StrictStr
@@ -70,11 +71,22 @@ def encode_payload(
         event["signalroomencoding"] = "gzip"
         event["data_base64"] = base64.b64encode(gzip.compress(record_json, 6)).decode()
     elif trusted:
-        head = json.dumps(event, separators=(",", ":")).encode()
-        return head[:-1] + b',"data":' + record_json + b"}"
+        return _head(event) + b',"data":' + record_json + b"}"
     else:
         event["data"] = json.loads(record_json)
     return json.dumps(event, separators=(",", ":")).encode()
+
+
+def _head(event: dict[str, str]) -> bytes:
+    """``json.dumps(event, separators=(",", ":"))`` without its closing brace, byte for byte,
+    written directly (json's own C string escaper, no encoder object): this runs on every
+    session-end append, where the generic encoder cost about a tenth of the time."""
+    return (
+        "{"
+        + ",".join(
+            f"{encode_basestring_ascii(k)}:{encode_basestring_ascii(v)}" for k, v in event.items()
+        )
+    ).encode()
 
 
 def decode_envelope(body: bytes) -> tuple[dict[str, Any], dict[str, Any]]:
