@@ -168,3 +168,24 @@ def test_signals_and_evidence_survive_pickling() -> None:
     signals, evidence = detect_with_evidence("a team of 12 in hubspot, 300 tickets a week, asap")
     assert evidence
     assert pickle.loads(pickle.dumps((signals, evidence))) == (signals, evidence)
+
+
+def test_doctor_says_which_detector_runs(tmp_path: Path) -> None:
+    def doctor(**env: str) -> str:
+        done = subprocess.run(
+            [sys.executable, "-m", "signalroom", "doctor", "--home", str(tmp_path)],
+            env={**os.environ, **env},
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert "Traceback" not in done.stderr
+        line = next(x for x in done.stdout.splitlines() if " signals " in f" {x} ")
+        return " ".join(line.split())
+
+    assert "detector pure Python (SIGNALROOM_PURE_PYTHON is set)" in doctor(
+        **{native.PURE_ENV: "1"}
+    )
+    if _built_compiled():
+        assert "ok signals detector compiled (mypyc)" in doctor()
