@@ -42,9 +42,8 @@ async def collect(
     deadline = time.monotonic() + timeout_s
     while len(got) < want and time.monotonic() < deadline:
         batch = await transport.consume(min(100, want - len(got)), timeout_s=0.5)
-        for msg in batch:
-            if ack:
-                await transport.ack(msg)
+        if ack:
+            await transport.ack_many(batch)  # as the service acks a batch
         got += batch
     return got
 

@@ -16,7 +16,7 @@ from moto.server import ThreadedMotoServer
 
 from signalroom.errors import ConfigError, PayloadTooLargeError, TransportAuthError, TransportError
 from signalroom.transports import open_transport
-from signalroom.transports.base import OutgoingMessage, Transport
+from signalroom.transports.base import Message, OutgoingMessage, Transport
 from signalroom.transports.sqs import SqsTransport, from_url
 from tests.transports.contract import TransportContract
 
@@ -293,3 +293,20 @@ def test_bad_url_names_the_part(url: str, part: str) -> None:
 
 def test_scheme_is_registered() -> None:
     assert isinstance(open_transport("sqs://q?region=us-east-1"), SqsTransport)
+
+
+async def test_ack_many_deletes_in_batches_and_names_what_sqs_refused(make) -> None:
+    import dataclasses
+
+    t = make("visibility_timeout=30")
+    sent = [_out(i) for i in range(25)]
+    await t.publish(sent)
+    got: list[Message] = []
+    while len(got) < 25:
+        got += await t.consume(25 - len(got), 1.0)
+    stale = dataclasses.replace(got[0].handle, receipt="not-a-receipt-handle")
+    bad = dataclasses.replace(got[0], handle=stale)
+    with pytest.raises(TransportError, match=rf"did not delete 1 acked messages: {got[0].id} "):
+        await t.ack_many([bad, *got[1:]])
+    await t.ack_many(got[:1])
+    assert await t.consume(10, 0) == []
