@@ -12,6 +12,7 @@ from pathlib import Path
 from signalroom.signals import native
 
 ROOT = Path(__file__).parents[1]
+_RECORD = "/src/signalroom/signals/_native.json"
 
 _HOOK = """
 import json, sys
@@ -57,7 +58,8 @@ def test_without_a_c_compiler_the_detector_is_installed_as_pure_python(tmp_path:
     root = _project(tmp_path)
     done = _hook(root, CC="/bin/false", SIGNALROOM_BUILD_PURE="")
     build_data = json.loads(done.stdout)
-    assert build_data == {"artifacts": [], "force_include": {}}  # a pure-Python wheel
+    # a pure-Python wheel, with the build record saying why
+    assert build_data == {"artifacts": [_RECORD], "force_include": {}}
     assert "the signal detector was not compiled" in done.stderr
     info = json.loads((root / "src/signalroom/signals/_native.json").read_text())
     assert info["compiled"] is False
@@ -68,7 +70,7 @@ def test_without_a_c_compiler_the_detector_is_installed_as_pure_python(tmp_path:
 def test_asking_for_a_pure_build_skips_the_compiler(tmp_path: Path) -> None:
     root = _project(tmp_path)
     done = _hook(root, SIGNALROOM_BUILD_PURE="1")
-    assert json.loads(done.stdout) == {"artifacts": [], "force_include": {}}
+    assert json.loads(done.stdout) == {"artifacts": [_RECORD], "force_include": {}}
     info = json.loads((root / "src/signalroom/signals/_native.json").read_text())
     assert (info["compiled"], info["why"]) == (False, "SIGNALROOM_BUILD_PURE is set")
     assert done.stderr == ""
