@@ -304,3 +304,48 @@ def test_erasure_matches_and_deletes_in_one_transaction(tmp_path: Path) -> None:
     assert agent.flush_buffer()
     (left,) = eraser.newest_versions()
     assert (left["revision"], left["state"]) == (1, "pending")
+
+
+def test_a_long_backlog_is_ingested_in_steps_as_if_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Steps of a few rows (so revisions of one record fall in different steps) classify
+    every version exactly as one ingest of the whole backlog does."""
+    from signalroom.outbox import store
+
+    appends = [
+        (room, revision, complete)
+        for round_ in range(4)
+        for room, revision, complete in [
+            ("room_a", round_ * 2, False),
+            ("room_b", 9 - round_, True),  # stale revisions after a newer one
+            ("room_a", round_ * 2 + 1, round_ == 3),
+            ("room_c", 1, True),  # equal revisions: the later append wins
+        ]
+    ]
+
+    def classified(path: Path) -> list[tuple[int, str, int, str]]:
+        outbox = Outbox(path)
+        for room, revision, complete in appends:
+            outbox.append(make_record(room, revision=revision, complete=complete))
+        assert _raw(path, "SELECT COUNT(*) FROM versions") == [(0,)]
+        outbox.status()
+        rows = outbox.execute("SELECT seq, record_id, revision, state FROM versions ORDER BY seq")
+        outbox.close()
+        return [(r[0], r[1], r[2], r[3]) for r in rows]
+
+    at_once = classified(tmp_path / "at_once.sqlite")
+    steps: list[bool] = []
+    one_step = store.Outbox._ingest_step
+
+    def counted(self: Outbox) -> bool:
+        steps.append(one_step(self))
+        return steps[-1]
+
+    monkeypatch.setattr(store, "INGEST_STEP", 3)
+    monkeypatch.setattr(store.Outbox, "_ingest_step", counted)
+    in_steps = classified(tmp_path / "in_steps.sqlite")
+    assert steps.count(True) == 5  # 16 waiting: steps of 3 while more than 3 wait
+    assert [(s, state) for s, _, _, state in in_steps] == [(s, st) for s, _, _, st in at_once]
+    assert len(in_steps) == len(appends)
+    assert sum(state == "pending" for *_, state in in_steps) == 3  # one per record

@@ -106,17 +106,20 @@ APPEND = (
     "VALUES (?, ?, ?, ?, ?, ?)"
 )
 
-#: True when the journal holds a payload no version was stored for yet. A read runs it first
-#: and takes the write lock (to run :data:`INGEST`) only when it is true.
-HAS_NEW = "SELECT (SELECT max(seq) FROM payloads) > coalesce((SELECT max(seq) FROM versions), 0)"
+#: How many payloads may wait for a version, at most (the span of their seqs; 0 when none). A
+#: read runs it first and takes the write lock (to run :data:`INGEST`) only when it is not 0.
+BACKLOG = (
+    "SELECT max(0, coalesce((SELECT max(seq) FROM payloads), 0)"
+    " - coalesce((SELECT max(seq) FROM versions), 0))"
+)
 
-#: Store a version for every payload appended since the last ingest, in append order (see the
-#: module docstring). Seqs are given out in commit order, so every payload above the highest
-#: stored version is new and every one below it has its version.
+#: Store a version for the oldest ``?`` payloads appended since the last ingest (-1: all), in
+#: append order (see the module docstring). Seqs are given out in commit order, so every
+#: payload above the highest stored version is new and every one below it has its version.
 INGEST = (
     "INSERT INTO ingest (seq, record_id, revision, complete, created_at, parked) "
     "SELECT seq, record_id, revision, complete, created_at, parked FROM payloads "
-    "WHERE seq > (SELECT coalesce(max(seq), 0) FROM versions) ORDER BY seq"
+    "WHERE seq > (SELECT coalesce(max(seq), 0) FROM versions) ORDER BY seq LIMIT ?"
 )
 
 # Statements from a file of an earlier layout go first: the current layout's tables, views and
