@@ -52,7 +52,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("signalroom.outbox")
 
-#: Payloads ingested per transaction when a read finds a longer backlog (about 13 ms a step on
+#: Payloads ingested per transaction when a read finds a longer backlog (7–9 ms a step on
 #: a slow 2-core machine; see ``Outbox._ingest_step``).
 INGEST_STEP = 500
 
