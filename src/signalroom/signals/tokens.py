@@ -9,7 +9,6 @@ million", and ranges ("25 to 30", "between 10 and 15", "10-15"), which keep thei
 
 from __future__ import annotations
 
-import operator
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -151,7 +150,7 @@ def tokenize(text: str, fillers: frozenset[str]) -> Tokens:
             lowered = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
         lowered = lowered.replace("’", "'")
         raw = pattern.findall(lowered)
-    if fillers.isdisjoint(raw) and not any(map(operator.eq, raw, raw[1:])):
+    if fillers.isdisjoint(raw) and not _repeats(raw):
         if digits is None:
             digits = [i for i, w in enumerate(raw) if w[0] in DIGIT_STARTS]
         return Tokens(text, raw, None, pattern, lowered, digits)
@@ -167,6 +166,14 @@ def tokenize(text: str, fillers: frozenset[str]) -> Tokens:
         kept.append(index)
     digits = [i for i, w in enumerate(words) if w[0] in DIGIT_STARTS]
     return Tokens(text, words, kept, pattern, lowered, digits, raw)
+
+
+def _repeats(raw: list[str]) -> bool:
+    """Whether a token repeats the one before it (a loop: compiled, it compares in C)."""
+    for k in range(1, len(raw)):
+        if raw[k] == raw[k - 1]:
+            return True
+    return False
 
 
 def _split_ascii(lowered: str) -> tuple[list[str], list[int]]:
