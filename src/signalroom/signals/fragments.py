@@ -71,7 +71,7 @@ def fragment(r: Rules, words: list[str]) -> Found | None:
     while k < n and words[k] in _OPENERS:
         k += 1
     if (
-        r.industry.first_words.isdisjoint(words[k : k + _FRAGMENT_LEAD + 1])
+        not r.industry.starts_within(words, k, k + _FRAGMENT_LEAD + 1)
         or (_FIRST_PERSON.isdisjoint(words) and not _of_us(words))
         or not _REQUESTS.isdisjoint(words)
     ):
@@ -114,9 +114,9 @@ def bare_description(r: Rules, words: list[str]) -> Found | None:
         k += 1
     if k < n and words[k] in _INDEFINITE:
         k += 1
-    firsts = r.industry.first_words
-    if firsts.isdisjoint(words[k : k + _BARE_MODIFIERS + 3]):
+    if not r.industry.starts_within(words, k, k + _BARE_MODIFIERS + 3):
         return None
+    firsts = r.industry.first_words
     best: tuple[int, int, Cue] | None = None
     collective = False
     modifiers = 0

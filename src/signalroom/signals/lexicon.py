@@ -161,7 +161,6 @@ def _used_as_product(
 def find_industry(r: Rules, tk: Tokens, hits: list[list[Hit]]) -> Found | None:
     """The industry of the first self-description in the utterance."""
     words = tk.words
-    firsts = r.industry.first_words  # words an industry phrase can start with
     anchors = hits[ANCHOR]
     if anchors:
         anchor_starts: set[int] | None = None  # made only when a description is read
@@ -169,9 +168,9 @@ def find_industry(r: Rules, tk: Tokens, hits: list[list[Hit]]) -> Found | None:
         for _, a_end, kind in anchors:
             # a look at the few words in reach first (bounded, so linear overall)
             if kind == "subject_anchors":
-                if firsts.isdisjoint(words[a_end : a_end + 2]):
+                if not r.industry.starts_within(words, a_end, a_end + 2):
                     continue  # a subject's verb comes right after it
-            elif firsts.isdisjoint(words[a_end : a_end + reach]):
+            elif not r.industry.starts_within(words, a_end, a_end + reach):
                 continue  # no phrase within reach of this anchor
             if anchor_starts is None:
                 anchor_starts = {i for i, _, _ in anchors}

@@ -77,6 +77,14 @@ class CueIndex:
         """The words a phrase can start with (a set view: ``isdisjoint`` runs in C)."""
         return self._index.keys()
 
+    def starts_within(self, words: list[str], lo: int, hi: int) -> bool:
+        """Whether a phrase can start at one of ``words[lo:hi]``. A loop over the few words
+        (mypyc compiles ``any`` over a generator to one), not ``isdisjoint`` of a slice:
+        compiled, one dictionary probe a word, with no slice, view or method call made (this
+        runs on every turn)."""
+        index = self._index
+        return any(words[k] in index for k in range(max(lo, 0), min(hi, len(words))))
+
     def add(self, phrase: tuple[str, ...], cue: Cue) -> None:
         lengths, table, seconds = self._index.get(phrase[0], ((), {}, set()))
         held = table.get(phrase)

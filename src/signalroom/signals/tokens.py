@@ -169,11 +169,9 @@ def tokenize(text: str, fillers: frozenset[str]) -> Tokens:
 
 
 def _repeats(raw: list[str]) -> bool:
-    """Whether a token repeats the one before it (a loop: compiled, it compares in C)."""
-    for k in range(1, len(raw)):
-        if raw[k] == raw[k - 1]:
-            return True
-    return False
+    """Whether a token repeats the one before it (mypyc compiles ``any`` over a generator to
+    a loop that compares in C)."""
+    return any(raw[k] == raw[k - 1] for k in range(1, len(raw)))
 
 
 def _split_ascii(lowered: str) -> tuple[list[str], list[int]]:
