@@ -78,3 +78,14 @@ async def test_a_failing_input_is_counted_and_the_rest_applied(
     await asyncio.sleep(0)
     signals, _ = queue.read()
     assert signals["team_size"] == 12 and errors == ["signals"]
+
+
+async def test_an_observer_is_told_each_deferred_pass() -> None:
+    """Benchmarks count the deferred pass in a turn's cost: it runs on the loop too."""
+    passes: list[tuple[str, float]] = []
+    observed = SignalQueue(lambda _where: None, lambda name, s: passes.append((name, s)))
+    _feed(observed)
+    await asyncio.sleep(0)  # the loop runs the one pass the inputs scheduled
+    assert [name for name, _ in passes] == ["signals"]
+    assert passes[0][1] > 0
+    assert observed.read() == _inline()

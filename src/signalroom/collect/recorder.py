@@ -146,7 +146,7 @@ class SessionRecorder:
         self._user_turns = 0
         self._last_user_at = 0.0
         # detection runs after each event's callback, in call order (see collect/detection.py)
-        self._signals = SignalQueue(self._count_error)
+        self._signals = SignalQueue(self._count_error, observe_handler)
         self._tools: list[RawCall] = []
         self._absorbed_usage: tuple[UsageRow, ...] = ()
         self._reply_turns = array.array("i")  # the user turn each agent reply answers
