@@ -169,5 +169,5 @@ def test_a_postgres_urls_connect_timeout_bounds_each_write_to_a_server_that_is_d
     with pytest.raises(DestinationError, match="cannot connect to PostgreSQL within 1s"):
         down.apply_sync([session])
     asyncio.run(down.close())
-    with pytest.raises(ConfigError, match="connect_timeout='soon' is not a whole number"):
+    with pytest.raises(ConfigError, match="connect_timeout='soon' must be a whole number"):
         open_warehouse("postgresql://postgres@127.0.0.1:1/none?connect_timeout=soon")

@@ -14,7 +14,6 @@ import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import psycopg
 from psycopg_pool import ConnectionPool, PoolTimeout
@@ -26,26 +25,13 @@ from signalroom.destinations.warehouse import (
     Reader,
     Row,
     WarehouseMissing,
-    postgres_url,
+    parse_postgres_url,
 )
-from signalroom.errors import ConfigError, DestinationError
+from signalroom.errors import DestinationError
+from signalroom.urls import number_option
 
 #: Any constant works; it only has to be the same in every service that migrates.
 MIGRATION_LOCK_KEY = 0x5167_6E61_6C72
-
-
-def _url_connect_timeout(url: str) -> int | None:
-    """The URL's ``connect_timeout`` in whole seconds (libpq's rule: 1 at least), or None."""
-    given = parse_qs(urlsplit(url).query).get("connect_timeout")
-    if not given:
-        return None
-    try:
-        return max(1, int(given[-1]))
-    except ValueError:
-        raise ConfigError(
-            f"warehouse URL: connect_timeout={given[-1]!r} is not a whole number of seconds",
-            hint="for example ?connect_timeout=5",
-        ) from None
 
 
 class PostgresWarehouse(SqlWarehouse):
@@ -56,10 +42,14 @@ class PostgresWarehouse(SqlWarehouse):
 
     def __init__(self, url: str, *, pool_size: int = 8, connect_timeout_s: int = 5) -> None:
         super().__init__(url)
-        self._conninfo = postgres_url(url)
-        # libpq's connect_timeout in the URL also bounds the wait for a pooled connection, so
-        # a warehouse that is down fails each write as quickly as the URL asks
-        self._timeout = _url_connect_timeout(url) or connect_timeout_s
+        parsed = parse_postgres_url(url)
+        self._conninfo = url
+        # libpq's connect_timeout in the URL (0: no bound) also bounds the wait for a pooled
+        # connection, so a warehouse that is down fails each write as quickly as the URL asks
+        given = number_option(
+            parsed, "connect_timeout", 0, kind="warehouse URL", whole=True, low_inclusive=True
+        )
+        self._timeout = int(given) or connect_timeout_s
         self._pool_size = pool_size
         self._pool: ConnectionPool[psycopg.Connection[Any]] | None = None
         self._pool_lock = threading.Lock()

@@ -30,7 +30,7 @@ from signalroom.errors import (
 from signalroom.privacy.subject import Subject
 from signalroom.record import SessionRecord
 from signalroom.seam import Counts
-from signalroom.urls import parse_url, redact_url
+from signalroom.urls import ParsedUrl, parse_url, redact_url
 
 Row = dict[str, Any]
 
@@ -233,19 +233,18 @@ def duckdb_path(url: str) -> Path:
     return Path(raw).resolve()
 
 
-def postgres_url(url: str) -> str:
+def parse_postgres_url(url: str) -> ParsedUrl:
     """``url`` checked by the one URL parser: options are libpq's connection keywords."""
     from psycopg import pq
 
     keywords = {d.keyword.decode() for d in pq.Conninfo.get_defaults()}
-    parse_url(
+    return parse_url(
         url,
         kind="warehouse URL",
         authority="hosts",
         options=keywords,
         example="postgresql://user@db.internal:5432/signalroom",
     )
-    return url
 
 
 def retry_due(attempts: int, updated_at: datetime, now: datetime, base: float, cap: float) -> bool:
