@@ -338,12 +338,12 @@ def test_a_long_backlog_is_ingested_in_steps_as_if_at_once(
     steps: list[bool] = []
     one_step = store.Outbox._ingest_step
 
-    def counted(self: Outbox) -> bool:
-        steps.append(one_step(self))
-        return steps[-1]
+    def counted(conn: sqlite3.Connection) -> None:
+        steps.append(True)
+        one_step(conn)
 
     monkeypatch.setattr(store, "INGEST_STEP", 3)
-    monkeypatch.setattr(store.Outbox, "_ingest_step", counted)
+    monkeypatch.setattr(store.Outbox, "_ingest_step", staticmethod(counted))
     in_steps = classified(tmp_path / "in_steps.sqlite")
     assert steps.count(True) == 5  # 16 waiting: steps of 3 while more than 3 wait
     assert [(s, state) for s, _, _, state in in_steps] == [(s, st) for s, _, _, st in at_once]

@@ -204,14 +204,11 @@ class Outbox:
         and none per forwarded batch.
         """
         with self._lock:
-            conn = self._connection()
             try:
-                conn.execute("PRAGMA synchronous=NORMAL")
-                with conn:
-                    conn.execute(_MARK_SENT, (at, _seq_list(seqs)))
-            except sqlite3.Error:
-                self._drop_connection()
-                raise
+                with self._connected() as conn:
+                    conn.execute("PRAGMA synchronous=NORMAL")
+                    with conn:
+                        conn.execute(_MARK_SENT, (at, _seq_list(seqs)))
             finally:
                 if self._conn is not None:
                     self._conn.execute(f"PRAGMA synchronous={self.settings.synchronous}")
@@ -326,14 +323,9 @@ class Outbox:
 
     def write_test(self) -> None:
         """Prove the file can be opened and write-locked (used by ``signalroom doctor``)."""
-        with self._lock:
-            conn = self._connection()
-            try:
-                conn.execute("BEGIN IMMEDIATE")
-                conn.execute("ROLLBACK")
-            except sqlite3.Error:
-                self._drop_connection()
-                raise
+        with self._connected() as conn:
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute("ROLLBACK")
 
     def close(self) -> None:
         with self._lock:
@@ -374,59 +366,55 @@ class Outbox:
             self._conn = None
 
     @contextlib.contextmanager
+    def _connected(self) -> Iterator[sqlite3.Connection]:
+        """The connection, under the lock; an SQLite error drops it (the next call reopens)."""
+        with self._lock:
+            conn = self._connection()
+            try:
+                yield conn
+            except sqlite3.Error:
+                self._drop_connection()
+                raise
+
+    @contextlib.contextmanager
     def _transaction(self, *, write: bool = False) -> Iterator[sqlite3.Connection]:
         """One transaction that first ingests the versions appended since the last one.
 
         It takes the write lock at ``BEGIN`` when it ingests or ``write`` says it will write
         after reading: a read transaction that turns into a write in WAL mode fails at once,
         without waiting, when another connection committed since it began. With nothing to
-        ingest a read takes no write lock, so it never holds up the agent's appends. A long
-        backlog is ingested first in steps (:meth:`_ingest_step`).
+        ingest a read takes no write lock, so it never holds up the agent's appends. A backlog
+        longer than ``INGEST_STEP`` is ingested first in steps (:meth:`_ingest_step`), the
+        lock let go between them.
         """
-        while self._ingest_step():
-            pass
-        with self._lock:
-            conn = self._connection()
-            try:
-                new = conn.execute(schema.BACKLOG).fetchall()[0][0] > 0
-                conn.execute("BEGIN IMMEDIATE" if new or write else "BEGIN DEFERRED")
+        while True:
+            with self._connected() as conn:
+                backlog = conn.execute(schema.BACKLOG).fetchall()[0][0]
+                if backlog > INGEST_STEP:
+                    self._ingest_step(conn)
+                    continue
+                conn.execute("BEGIN IMMEDIATE" if backlog or write else "BEGIN DEFERRED")
                 with conn:  # commits, or rolls back on any error
-                    if new:
+                    if backlog:
                         conn.execute(schema.INGEST, (-1,))
                     yield conn
-            except sqlite3.Error:
-                self._drop_connection()
-                raise
+                return
 
-    def _ingest_step(self) -> bool:
-        """Ingest the oldest ``INGEST_STEP`` payloads of a longer backlog in a transaction of
-        their own; True when it did (more may wait). The lock is released after each step, so
-        an append from the agent's thread waits for one step (milliseconds), never for a whole
-        backlog (thousands of records left by a process that never read them)."""
-        with self._lock:
-            conn = self._connection()
-            try:
-                if conn.execute(schema.BACKLOG).fetchall()[0][0] <= INGEST_STEP:
-                    return False
-                conn.execute("BEGIN IMMEDIATE")
-                with conn:
-                    conn.execute(schema.INGEST, (INGEST_STEP,))
-            except sqlite3.Error:
-                self._drop_connection()
-                raise
-        return True
+    @staticmethod
+    def _ingest_step(conn: sqlite3.Connection) -> None:
+        """Ingest the oldest ``INGEST_STEP`` payloads in a transaction of their own. The caller
+        lets the lock go after each step, so an append from the agent's thread waits for one
+        step (milliseconds), never for a whole backlog (thousands of records left by a
+        process that never read them)."""
+        conn.execute("BEGIN IMMEDIATE")
+        with conn:
+            conn.execute(schema.INGEST, (INGEST_STEP,))
 
     def _run(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
         """One statement in its own transaction, without ingesting: for statements on versions
         already read (by seq) and for pragmas."""
-        with self._lock:
-            conn = self._connection()
-            try:
-                with conn:
-                    return conn.execute(sql, params).fetchall()
-            except sqlite3.Error:
-                self._drop_connection()
-                raise
+        with self._connected() as conn, conn:
+            return conn.execute(sql, params).fetchall()
 
     @staticmethod
     def _insert(conn: sqlite3.Connection, row: PendingRow) -> None:
