@@ -124,9 +124,13 @@ def running_compiled() -> bool:
     return not (detector.__file__ or "").endswith(".py")
 
 
+def choice() -> Choice:
+    """This process's decision (made when the first detector module loaded, else now)."""
+    return _CHOOSER.choice if _CHOOSER.choice is not None else decide()
+
+
 def describe() -> str:
     """One line for ``doctor`` and ``bench``: what runs and, when it is the sources, why."""
     if running_compiled():
         return "compiled (mypyc)"
-    reason = _CHOOSER.choice.reason if _CHOOSER.choice is not None else decide().reason
-    return f"pure Python ({reason})"
+    return f"pure Python ({choice().reason})"
