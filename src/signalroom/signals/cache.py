@@ -8,8 +8,8 @@ worker's prewarm would pay at every start. The compiled :class:`Rules` and the
 The key is a SHA-256 over everything the tables are built from: the bundled vocabulary
 files, the source of the signals modules, the Python version and whether the modules run
 compiled (their pickles differ), so an edit or an upgrade makes a new entry and a stale one is
-never read. Unpickling runs code, so a file is loaded
-only when the current user owns it and nobody else can write to it or its folder. Any
+never read. Unpickling runs code, so a file is loaded only when the current user owns it and
+nobody else can write to it or its folder. Any
 failure to read or write the cache falls back to building the tables: the cache can make a
 start faster, never change a result or fail one.
 """
