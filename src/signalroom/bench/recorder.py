@@ -101,11 +101,11 @@ def bench_recorder_event(
     samples: list[float] = []
     settings = _settings(home)
 
-    from signalroom.collect.detection import DETECTION_PASS
+    from signalroom.collect.detection import DEFERRED_DETECTION
 
     def handler_time(name: str, seconds: float) -> None:
         # the deferred detection pass is no event's handler (bench_turn_overhead counts it)
-        if name != DETECTION_PASS:
+        if name != DEFERRED_DETECTION:
             samples.append(seconds)
 
     async def run() -> None:

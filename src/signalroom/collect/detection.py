@@ -42,7 +42,7 @@ _TEXT = 0
 _TOOL = 1
 _CALL = 2
 #: The name an observer is given for a deferred detection pass (it is no session event).
-DETECTION_PASS = "signals"
+DEFERRED_DETECTION = "signals"
 
 
 class SignalQueue:
@@ -60,7 +60,7 @@ class SignalQueue:
         self._lock = threading.Lock()
         self._scheduled = False
         self._on_error = on_error
-        #: told how long each deferred pass took, as ``DETECTION_PASS`` (benchmarks: the pass
+        #: told how long each deferred pass took, as ``DEFERRED_DETECTION`` (benchmarks: the pass
         #: runs on the loop like a handler, so it is part of a turn's cost)
         self._observe = observe
 
@@ -125,7 +125,7 @@ class SignalQueue:
             return
         start = time.perf_counter()
         self.drain()
-        self._observe(DETECTION_PASS, time.perf_counter() - start)
+        self._observe(DEFERRED_DETECTION, time.perf_counter() - start)
 
 
 def apply_signal_tool(
